@@ -1,0 +1,1 @@
+"""HTTP API: app factory, routers, HTTP schemas, auth, problem errors."""

@@ -1,0 +1,49 @@
+"""Liveness and readiness: what Kubernetes probes."""
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from assetwatch.api.problems import problem
+from assetwatch.db.migrations import current_revisions
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = "ready"
+    revisions: list[str]
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness: the process is up (no DB)")
+async def healthz() -> Health:
+    return Health()
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    summary="Readiness: the database answers and its schema is at this build's head",
+    responses={503: {"description": "database unreachable or schema not at head"}},
+)
+async def readyz(request: Request) -> Readiness | JSONResponse:
+    engine: AsyncEngine = request.app.state.engine
+    expected: frozenset[str] = request.app.state.head_revisions
+    try:
+        async with engine.connect() as conn:
+            current = await conn.run_sync(current_revisions)
+    except Exception:  # any failure to reach the database means "not ready"
+        return problem(503, "the database is not reachable")
+    if current != expected:
+        return problem(
+            503,
+            f"schema at {sorted(current) or 'no revision'}, expected {sorted(expected)}",
+        )
+    return Readiness(revisions=sorted(current))

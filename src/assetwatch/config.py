@@ -1,0 +1,51 @@
+"""Settings from the environment (and `.env`), via pydantic-settings."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ASYNC_DRIVER = "postgresql+psycopg"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept `postgres://` and `postgresql://` (as operators write them) and pick psycopg 3."""
+    for scheme in ("postgresql+psycopg2://", "postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return f"{ASYNC_DRIVER}://{url.removeprefix(scheme)}"
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # None: `serve` and `migrate` start an embedded PostgreSQL under `data_dir`.
+    database_url: str | None = None
+    data_dir: Path = Path(".data")
+
+    db_pool_size: int = Field(10, ge=1)
+    db_max_overflow: int = Field(5, ge=0)
+    db_pool_timeout: float = Field(2.0, gt=0, description="seconds to wait for a connection")
+    db_pool_pre_ping: bool = True
+    db_connect_timeout: int = Field(3, ge=1, description="seconds")
+    db_statement_timeout_ms: int = Field(5000, ge=0, description="0 disables")
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    ingest_max_points: int = Field(10_000, ge=1)
+    ingest_max_future_seconds: int = Field(300, ge=0)
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    key_cache_ttl_seconds: float = Field(5.0, ge=0, le=5.0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise(cls, value: str | None) -> str | None:
+        return normalise_database_url(value) if value else None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

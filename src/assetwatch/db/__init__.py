@@ -1,0 +1,1 @@
+"""Database layer: Core tables, imperative mappers, engine, repositories, unit of work."""

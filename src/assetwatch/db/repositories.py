@@ -1,0 +1,133 @@
+"""Repositories over an `AsyncSession`: aggregates through the imperative mappers."""
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assetwatch.db import tables
+from assetwatch.db.errors import translated_integrity_errors
+from assetwatch.domain import ApiKey, Asset, Organization, Signal
+
+
+class _SessionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _add(self, entity: object) -> None:
+        """Add and flush, so the caller gets database ids and hears of a clash at once."""
+        self.session.add(entity)
+        async with translated_integrity_errors():
+            await self.session.flush()
+
+
+T = TypeVar("T")
+
+
+def _page(
+    stmt: Select[tuple[T]], id_column: ColumnElement[Any], after_id: int | None, limit: int
+) -> Select[tuple[T]]:
+    """Keyset pagination on a monotonic id: `WHERE id > :after ORDER BY id LIMIT :limit`."""
+    if after_id is not None:
+        stmt = stmt.where(id_column > after_id)
+    return stmt.order_by(id_column).limit(limit)
+
+
+class SqlOrganizationRepository(_SessionRepository):
+    async def add(self, organization: Organization) -> None:
+        await self._add(organization)
+
+    async def get_by_slug(self, slug: str) -> Organization | None:
+        stmt = select(Organization).where(tables.organizations.c.slug == slug)
+        return (await self.session.scalars(stmt)).one_or_none()
+
+
+class SqlApiKeyRepository(_SessionRepository):
+    async def add(self, key: ApiKey) -> None:
+        await self._add(key)
+
+    async def get(self, organization_id: int, key_id: int) -> ApiKey | None:
+        c = tables.api_keys.c
+        stmt = select(ApiKey).where(c.id == key_id, c.organization_id == organization_id)
+        return (await self.session.scalars(stmt)).one_or_none()
+
+    async def get_by_prefix(self, prefix: str) -> ApiKey | None:
+        stmt = select(ApiKey).where(tables.api_keys.c.prefix == prefix)
+        return (await self.session.scalars(stmt)).one_or_none()
+
+    async def list(self, organization_id: int, *, after_id: int | None, limit: int) -> Sequence[ApiKey]:
+        c = tables.api_keys.c
+        stmt = _page(select(ApiKey).where(c.organization_id == organization_id), c.id, after_id, limit)
+        return (await self.session.scalars(stmt)).all()
+
+
+class SqlAssetRepository(_SessionRepository):
+    async def add(self, asset: Asset) -> None:
+        await self._add(asset)
+
+    async def get(self, organization_id: int, asset_id: int) -> Asset | None:
+        c = tables.assets.c
+        stmt = select(Asset).where(c.id == asset_id, c.organization_id == organization_id)
+        return (await self.session.scalars(stmt)).one_or_none()
+
+    async def list(
+        self,
+        organization_id: int,
+        *,
+        kind: str | None,
+        name_prefix: str | None,
+        after_id: int | None,
+        limit: int,
+    ) -> Sequence[Asset]:
+        c = tables.assets.c
+        stmt = select(Asset).where(c.organization_id == organization_id)
+        if kind is not None:
+            stmt = stmt.where(c.kind == kind)
+        if name_prefix:
+            # citext makes LIKE case-insensitive; escape the pattern's own wildcards.
+            stmt = stmt.where(c.name.startswith(name_prefix, autoescape=True))
+        stmt = _page(stmt, c.id, after_id, limit)
+        return (await self.session.scalars(stmt)).all()
+
+    async def delete(self, organization_id: int, asset_id: int) -> bool:
+        """One statement; signals and measurements go with it (ON DELETE CASCADE)."""
+        c = tables.assets.c
+        stmt = (
+            delete(tables.assets)
+            .where(c.id == asset_id, c.organization_id == organization_id)
+            .returning(c.id)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+
+def _signals_of_organization(organization_id: int) -> Select[tuple[Signal]]:
+    s, a = tables.signals.c, tables.assets.c
+    return (
+        select(Signal)
+        .join(tables.assets, a.id == s.asset_id)
+        .where(a.organization_id == organization_id)
+    )
+
+
+class SqlSignalRepository(_SessionRepository):
+    async def get(self, organization_id: int, signal_id: int) -> Signal | None:
+        stmt = _signals_of_organization(organization_id).where(tables.signals.c.id == signal_id)
+        return (await self.session.scalars(stmt)).one_or_none()
+
+    async def list(
+        self, organization_id: int, asset_id: int, *, after_id: int | None, limit: int
+    ) -> Sequence[Signal]:
+        s = tables.signals.c
+        stmt = _signals_of_organization(organization_id).where(s.asset_id == asset_id)
+        return (await self.session.scalars(_page(stmt, s.id, after_id, limit))).all()
+
+    async def delete(self, organization_id: int, signal_id: int) -> bool:
+        s, a = tables.signals.c, tables.assets.c
+        owned = select(a.id).where(a.organization_id == organization_id)
+        stmt = (
+            delete(tables.signals)
+            .where(s.id == signal_id, s.asset_id.in_(owned.scalar_subquery()))
+            .returning(s.id)
+        )
+        return (await self.session.execute(stmt)).first() is not None

@@ -1,0 +1,31 @@
+"""Pure domain: Pydantic models and rules. Imports nothing from SQLAlchemy, FastAPI or the db."""
+
+from assetwatch.domain.api_keys import ApiKey, IssuedKey, Role
+from assetwatch.domain.assets import Asset
+from assetwatch.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from assetwatch.domain.measurements import Measurement
+from assetwatch.domain.organizations import Organization
+from assetwatch.domain.signals import Signal
+
+__all__ = [
+    "ApiKey",
+    "Asset",
+    "AuthenticationFailed",
+    "Conflict",
+    "DomainError",
+    "InvalidInput",
+    "IssuedKey",
+    "Measurement",
+    "NotFound",
+    "Organization",
+    "PermissionDenied",
+    "Role",
+    "Signal",
+]

@@ -1,0 +1,46 @@
+"""Field types shared by the domain models."""
+
+import math
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
+
+# Every entity validates assignments, so a rejected value never reaches the database.
+ENTITY_CONFIG = ConfigDict(validate_assignment=True, extra="forbid")
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError("use lowercase letters, digits and inner hyphens")
+    return value
+
+
+Slug = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=63),
+    AfterValidator(_slug),
+]
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+FiniteFloat = Annotated[float, AfterValidator(_finite)]
+Timestamp = AwareDatetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+CreatedAt = Annotated[datetime, Field(default_factory=utcnow)]

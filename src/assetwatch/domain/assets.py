@@ -1,0 +1,41 @@
+"""Assets: machines, vehicles, sensor nodes. The aggregate root of their signals."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assetwatch.domain._fields import (
+    ENTITY_CONFIG,
+    CreatedAt,
+    Description,
+    Name,
+    ShortText,
+    utcnow,
+)
+from assetwatch.domain.errors import Conflict
+from assetwatch.domain.signals import Signal
+
+
+class Asset(BaseModel):
+    model_config = ENTITY_CONFIG
+
+    id: int | None = None
+    organization_id: int | None = None
+    name: Name
+    kind: ShortText = "generic"
+    description: Description = ""
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    created_at: CreatedAt
+    updated_at: datetime = Field(default_factory=utcnow)
+    signals: list[Signal] = Field(default_factory=list)
+
+    def add_signal(self, signal: Signal) -> Signal:
+        """Attach a signal; names are unique per asset regardless of case."""
+        if any(s.name.casefold() == signal.name.casefold() for s in self.signals):
+            raise Conflict(f"asset already has a signal named {signal.name!r}")
+        self.signals = [*self.signals, signal]
+        return signal
+
+    def touch(self) -> None:
+        self.updated_at = utcnow()

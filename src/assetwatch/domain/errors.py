@@ -1,0 +1,35 @@
+"""Domain errors. The API layer maps each to an HTTP problem; nothing here knows about HTTP."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a use case raises on purpose."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    """The resource does not exist, or belongs to another organisation (never say which)."""
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (a duplicate name, say)."""
+
+
+class AuthenticationFailed(DomainError):
+    """No credentials, unknown or revoked credentials."""
+
+
+class PermissionDenied(DomainError):
+    """Authenticated, but the role is too low for the action."""
+
+
+class InvalidInput(DomainError):
+    """Input that passed the shape checks but breaks a rule; `errors` names each offender."""
+
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []

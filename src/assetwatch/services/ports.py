@@ -1,0 +1,67 @@
+"""What the use cases need from storage. `assetwatch.db` implements these; unit tests use fakes."""
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+from assetwatch.domain import ApiKey, Asset, Organization, Signal
+
+
+class OrganizationRepository(Protocol):
+    async def add(self, organization: Organization) -> None: ...
+    async def get_by_slug(self, slug: str) -> Organization | None: ...
+
+
+class ApiKeyRepository(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+    async def get(self, organization_id: int, key_id: int) -> ApiKey | None: ...
+    async def get_by_prefix(self, prefix: str) -> ApiKey | None: ...
+    async def list(
+        self, organization_id: int, *, after_id: int | None, limit: int
+    ) -> Sequence[ApiKey]: ...
+
+
+class AssetRepository(Protocol):
+    async def add(self, asset: Asset) -> None: ...
+    async def get(self, organization_id: int, asset_id: int) -> Asset | None:
+        """The asset with its signals loaded, or None (absent or another organisation's)."""
+        ...
+
+    async def list(
+        self,
+        organization_id: int,
+        *,
+        kind: str | None,
+        name_prefix: str | None,
+        after_id: int | None,
+        limit: int,
+    ) -> Sequence[Asset]: ...
+    async def delete(self, organization_id: int, asset_id: int) -> bool: ...
+
+
+class SignalRepository(Protocol):
+    async def get(self, organization_id: int, signal_id: int) -> Signal | None: ...
+    async def list(
+        self, organization_id: int, asset_id: int, *, after_id: int | None, limit: int
+    ) -> Sequence[Signal]: ...
+    async def delete(self, organization_id: int, signal_id: int) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the block without `commit()` rolls everything back."""
+
+    organizations: OrganizationRepository
+    api_keys: ApiKeyRepository
+    assets: AssetRepository
+    signals: SignalRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None:
+        """Make the work durable; a uniqueness clash raises `Conflict`."""
+        ...

@@ -1,0 +1,83 @@
+"""Domain rules, on plain Pydantic objects: no database, no mappers."""
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from assetwatch.domain import Asset, Conflict, Measurement, Organization, Signal
+
+
+def test_names_are_trimmed() -> None:
+    assert Asset(name="  Tractor 7 ").name == "Tractor 7"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+def test_names_must_hold_1_to_200_characters(name: str) -> None:
+    with pytest.raises(ValidationError):
+        Asset(name=name)
+
+
+def test_a_name_of_200_characters_is_accepted() -> None:
+    assert len(Signal(name="s" * 200).name) == 200
+
+
+def test_units_are_short_text() -> None:
+    assert Signal(name="temp", unit=" °C ").unit == "°C"
+    with pytest.raises(ValidationError):
+        Signal(name="temp", unit="u" * 33)
+
+
+def test_assignment_is_validated_and_a_rejected_value_leaves_the_object_unchanged() -> None:
+    asset = Asset(name="Harvester")
+    with pytest.raises(ValidationError):
+        asset.name = ""
+    assert asset.name == "Harvester"
+
+
+def test_unknown_fields_are_rejected() -> None:
+    with pytest.raises(ValidationError):
+        Asset(name="x", colour="red")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("slug", ["Acme", "acme-farms", "a1"])
+def test_slugs_are_lowercased(slug: str) -> None:
+    assert Organization(slug=slug, name="n").slug == slug.lower()
+
+
+@pytest.mark.parametrize("slug", ["-acme", "acme-", "ac me", "ac_me", ""])
+def test_bad_slugs_are_rejected(slug: str) -> None:
+    with pytest.raises(ValidationError):
+        Organization(slug=slug, name="n")
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_measurement_values_must_be_finite(value: float) -> None:
+    with pytest.raises(ValidationError, match="finite"):
+        Measurement(signal_id=1, ts=datetime.now(UTC), value=value)
+
+
+def test_measurement_timestamps_must_carry_a_timezone() -> None:
+    with pytest.raises(ValidationError, match="timezone"):
+        Measurement(signal_id=1, ts=datetime(2026, 1, 1), value=1.0)  # noqa: DTZ001
+
+
+def test_future_points_beyond_the_allowed_skew_are_detected() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert not Measurement(signal_id=1, ts=now + timedelta(minutes=5), value=1).is_from_the_future(now)
+    assert Measurement(signal_id=1, ts=now + timedelta(minutes=6), value=1).is_from_the_future(now)
+
+
+def test_signal_names_are_unique_per_asset_regardless_of_case() -> None:
+    asset = Asset(name="Tractor")
+    asset.add_signal(Signal(name="Engine temp"))
+    with pytest.raises(Conflict):
+        asset.add_signal(Signal(name="ENGINE TEMP"))
+    assert [s.name for s in asset.signals] == ["Engine temp"]
+
+
+def test_touch_moves_updated_at_forward() -> None:
+    asset = Asset(name="Tractor", updated_at=datetime(2020, 1, 1, tzinfo=UTC))
+    asset.touch()
+    assert asset.updated_at > datetime(2025, 1, 1, tzinfo=UTC)
