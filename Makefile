@@ -52,3 +52,6 @@ revision: install ## autogenerate a revision: make revision m="add tags"
 	@test -n "$(m)" || { echo 'usage: make revision m="what changes"'; exit 2; }
 	$(RUN) assetwatch migrate up
 	$(RUN) alembic revision --autogenerate -m "$(m)"
+
+# Targets owned by other parts of the project (migrations lint, image, k8s, load tests…).
+-include $(wildcard mk/*.mk)

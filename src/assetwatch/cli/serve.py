@@ -1,0 +1,39 @@
+"""`assetwatch serve`."""
+
+import os
+from typing import Annotated
+
+import typer
+
+from assetwatch.cli._common import database, err
+from assetwatch.config import get_settings
+from assetwatch.db import migrations
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+) -> None:
+    """Serve the API with uvicorn (embedded PostgreSQL, migrated, when DATABASE_URL is unset)."""
+    import uvicorn
+
+    settings = get_settings()
+    embedded = not settings.database_url
+    with database(settings) as url:
+        if embedded:
+            migrations.upgrade(url)
+        os.environ["DATABASE_URL"] = url  # workers build their own settings from the env
+        get_settings.cache_clear()
+        base = f"http://{host}:{port}"
+        err(f"assetwatch listening on {base}  (docs: {base}/docs, readiness: {base}/readyz)")
+        err("create a tenant and a key:  assetwatch orgs create --slug acme --name Acme")
+        err("                            assetwatch keys create --org acme --role admin")
+        uvicorn.run(
+            "assetwatch.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+        )
