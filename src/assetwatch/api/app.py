@@ -6,12 +6,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from assetwatch import __version__
+from assetwatch.api.middleware import RequestContextMiddleware
 from assetwatch.api.problems import install_problem_handlers
-from assetwatch.api.routes import health
+from assetwatch.api.routes import api_keys, assets, health, signals, telemetry
 from assetwatch.config import Settings, get_settings
 from assetwatch.db.engine import create_engine, create_session_factory
 from assetwatch.db.mappers import start_mappers
 from assetwatch.db.migrations import head_revisions
+from assetwatch.observability import count_statements_of
+from assetwatch.services.auth import KeyCache
+
+DESCRIPTION = """
+Organisations register **assets**; each asset has named **signals**; devices push timestamped
+**measurements** in batches. Authenticate with `Authorization: Bearer <api key>`.
+Errors are RFC 9457 `application/problem+json`. Lists use keyset cursors (`next_cursor`).
+"""
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
@@ -21,6 +30,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         start_mappers()
         engine = create_engine(settings, database_url)
+        count_statements_of(engine.sync_engine)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         try:
@@ -32,10 +42,14 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         title="assetwatch",
         version=__version__,
         summary="Asset telemetry: assets, signals and timestamped measurements",
+        description=DESCRIPTION,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.head_revisions = head_revisions()
+    app.state.key_cache = KeyCache(settings.key_cache_ttl_seconds)
     install_problem_handlers(app)
-    app.include_router(health.router)
+    app.add_middleware(RequestContextMiddleware)
+    for module in (health, api_keys, assets, signals, telemetry):
+        app.include_router(module.router)
     return app

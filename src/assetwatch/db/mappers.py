@@ -21,8 +21,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import clear_mappers as sa_clear_mappers
 from sqlalchemy.orm import configure_mappers, registry, relationship
-from sqlalchemy.orm.attributes import NO_VALUE, InstrumentedAttribute
-from sqlalchemy.orm.base import manager_of_class
+from sqlalchemy.orm.attributes import InstrumentedAttribute
+from sqlalchemy.orm.base import NO_VALUE, manager_of_class
 from sqlalchemy.orm.state import InstanceState
 
 from assetwatch.db import tables

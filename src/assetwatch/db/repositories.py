@@ -1,14 +1,24 @@
 """Repositories over an `AsyncSession`: aggregates through the imperative mappers."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assetwatch.db import tables
+from assetwatch.db import queries, tables
 from assetwatch.db.errors import translated_integrity_errors
-from assetwatch.domain import ApiKey, Asset, Organization, Signal
+from assetwatch.domain import (
+    ApiKey,
+    Asset,
+    LatestPoint,
+    Measurement,
+    Organization,
+    Reading,
+    Rollup,
+    Signal,
+)
 
 
 class _SessionRepository:
@@ -26,8 +36,8 @@ T = TypeVar("T")
 
 
 def _page(
-    stmt: Select[tuple[T]], id_column: ColumnElement[Any], after_id: int | None, limit: int
-) -> Select[tuple[T]]:
+    stmt: Select[T], id_column: ColumnElement[Any], after_id: int | None, limit: int
+) -> Select[T]:
     """Keyset pagination on a monotonic id: `WHERE id > :after ORDER BY id LIMIT :limit`."""
     if after_id is not None:
         stmt = stmt.where(id_column > after_id)
@@ -56,9 +66,13 @@ class SqlApiKeyRepository(_SessionRepository):
         stmt = select(ApiKey).where(tables.api_keys.c.prefix == prefix)
         return (await self.session.scalars(stmt)).one_or_none()
 
-    async def list(self, organization_id: int, *, after_id: int | None, limit: int) -> Sequence[ApiKey]:
+    async def list(
+        self, organization_id: int, *, after_id: int | None, limit: int
+    ) -> Sequence[ApiKey]:
         c = tables.api_keys.c
-        stmt = _page(select(ApiKey).where(c.organization_id == organization_id), c.id, after_id, limit)
+        stmt = _page(
+            select(ApiKey).where(c.organization_id == organization_id), c.id, after_id, limit
+        )
         return (await self.session.scalars(stmt)).all()
 
 
@@ -101,7 +115,7 @@ class SqlAssetRepository(_SessionRepository):
         return (await self.session.execute(stmt)).first() is not None
 
 
-def _signals_of_organization(organization_id: int) -> Select[tuple[Signal]]:
+def _signals_of_organization(organization_id: int) -> Select[Signal]:
     s, a = tables.signals.c, tables.assets.c
     return (
         select(Signal)
@@ -131,3 +145,35 @@ class SqlSignalRepository(_SessionRepository):
             .returning(s.id)
         )
         return (await self.session.execute(stmt)).first() is not None
+
+
+class SqlMeasurementRepository(_SessionRepository):
+    """The hot paths, as Core statements from `queries` on the unit of work's session."""
+
+    async def owned_signal_ids(self, organization_id: int, signal_ids: Collection[int]) -> set[int]:
+        return await queries.owned_signal_ids(self.session, organization_id, signal_ids)
+
+    async def write(self, points: Sequence[Measurement]) -> None:
+        async with translated_integrity_errors():
+            await queries.write_measurements(self.session, points)
+
+    async def readings(
+        self,
+        signal_id: int,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        descending: bool,
+        limit: int,
+    ) -> Sequence[Reading]:
+        return await queries.readings(
+            self.session, signal_id, start=start, end=end, descending=descending, limit=limit
+        )
+
+    async def rollups(
+        self, signal_id: int, *, start: datetime, end: datetime, bucket: timedelta
+    ) -> Sequence[Rollup]:
+        return await queries.rollups(self.session, signal_id, start=start, end=end, bucket=bucket)
+
+    async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
+        return await queries.latest(self.session, organization_id, asset_id)

@@ -1,6 +1,7 @@
 """SQLAlchemy Core tables: the single source of truth for the schema and Alembic autogenerate."""
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Column,
     DateTime,
@@ -96,9 +97,13 @@ assets = Table(
     Column("attributes", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Normalised by the domain (trimmed, lowercased, unique); `tags @> ARRAY[:tag]` uses the GIN.
+    Column("tags", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
     # Leads with organization_id, so it is also the index behind the FK and the keyset list.
     UniqueConstraint("organization_id", "name"),
     Index("ix_assets_organization_id_id", "organization_id", "id"),
+    # Built CONCURRENTLY by its own revision (20261122_0003), outside a transaction.
+    Index("ix_assets_tags", "tags", postgresql_using="gin"),
 )
 
 signals = Table(

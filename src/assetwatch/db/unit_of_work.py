@@ -9,6 +9,7 @@ from assetwatch.db.errors import translated_integrity_errors
 from assetwatch.db.repositories import (
     SqlApiKeyRepository,
     SqlAssetRepository,
+    SqlMeasurementRepository,
     SqlOrganizationRepository,
     SqlSignalRepository,
 )
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeyRepository(self.session)
         self.assets = SqlAssetRepository(self.session)
         self.signals = SqlSignalRepository(self.session)
+        self.measurements = SqlMeasurementRepository(self.session)
         return self
 
     async def __aexit__(

@@ -12,6 +12,7 @@ from assetwatch.domain.errors import (
 )
 from assetwatch.domain.measurements import Measurement
 from assetwatch.domain.organizations import Organization
+from assetwatch.domain.readings import LatestPoint, Reading, Rollup
 from assetwatch.domain.signals import Signal
 
 __all__ = [
@@ -22,10 +23,13 @@ __all__ = [
     "DomainError",
     "InvalidInput",
     "IssuedKey",
+    "LatestPoint",
     "Measurement",
     "NotFound",
     "Organization",
     "PermissionDenied",
+    "Reading",
     "Role",
+    "Rollup",
     "Signal",
 ]

@@ -6,9 +6,9 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from assetwatch.domain._fields import ENTITY_CONFIG, CreatedAt, Name
+from assetwatch.domain.types import ENTITY_CONFIG, Name, utcnow
 
 KEY_SCHEME = "aw"
 PREFIX_BYTES = 6
@@ -54,7 +54,7 @@ class ApiKey(BaseModel):
     prefix: str
     secret_hash: str
     role: Role
-    created_at: CreatedAt
+    created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
 
     @property

@@ -5,16 +5,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assetwatch.domain._fields import (
+from assetwatch.domain.errors import Conflict
+from assetwatch.domain.signals import Signal
+from assetwatch.domain.types import (
     ENTITY_CONFIG,
-    CreatedAt,
     Description,
     Name,
     ShortText,
     utcnow,
 )
-from assetwatch.domain.errors import Conflict
-from assetwatch.domain.signals import Signal
 
 
 class Asset(BaseModel):
@@ -26,7 +25,7 @@ class Asset(BaseModel):
     kind: ShortText = "generic"
     description: Description = ""
     attributes: dict[str, Any] = Field(default_factory=dict)
-    created_at: CreatedAt
+    created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     signals: list[Signal] = Field(default_factory=list)
 

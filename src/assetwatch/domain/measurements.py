@@ -1,10 +1,12 @@
-"""Measurements: one timestamped value of one signal."""
+"""Measurements: one timestamped value of one signal, and the rules a batch of them obeys."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from assetwatch.domain._fields import FiniteFloat, Timestamp
+from assetwatch.domain.types import FiniteFloat, Timestamp
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -18,3 +20,27 @@ class Measurement(BaseModel):
 
     def is_from_the_future(self, now: datetime, skew: timedelta = MAX_CLOCK_SKEW) -> bool:
         return self.ts > now + skew
+
+
+def future_point_errors(
+    points: Sequence[Measurement], now: datetime, skew: timedelta = MAX_CLOCK_SKEW
+) -> list[dict[str, Any]]:
+    """One error per point stamped more than `skew` ahead of `now`, located by its index."""
+    return [
+        {
+            "loc": ["body", "points", index, "ts"],
+            "msg": f"more than {int(skew.total_seconds())} s in the future",
+            "type": "future_timestamp",
+        }
+        for index, point in enumerate(points)
+        if point.is_from_the_future(now, skew)
+    ]
+
+
+def last_write_wins(points: Sequence[Measurement]) -> list[Measurement]:
+    """One point per (signal, ts): a later duplicate in the batch replaces an earlier one.
+
+    Sorted by (signal, ts) so concurrent batches lock rows in the same order (no deadlocks).
+    """
+    latest = {(p.signal_id, p.ts): p for p in points}
+    return [latest[k] for k in sorted(latest)]

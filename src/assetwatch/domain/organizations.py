@@ -1,8 +1,10 @@
 """Organisations: the tenants. Every other entity belongs to exactly one."""
 
-from pydantic import BaseModel
+from datetime import datetime
 
-from assetwatch.domain._fields import ENTITY_CONFIG, CreatedAt, Name, Slug
+from pydantic import BaseModel, Field
+
+from assetwatch.domain.types import ENTITY_CONFIG, Name, Slug, utcnow
 
 
 class Organization(BaseModel):
@@ -11,4 +13,4 @@ class Organization(BaseModel):
     id: int | None = None
     slug: Slug
     name: Name
-    created_at: CreatedAt
+    created_at: datetime = Field(default_factory=utcnow)

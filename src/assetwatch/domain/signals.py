@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from assetwatch.domain._fields import ENTITY_CONFIG, CreatedAt, Description, Name, ShortText
+from assetwatch.domain.types import ENTITY_CONFIG, Description, Name, ShortText, utcnow
 
 
 class Signal(BaseModel):
@@ -15,7 +15,7 @@ class Signal(BaseModel):
     name: Name
     unit: ShortText | None = None
     description: Description = ""
-    created_at: CreatedAt
+    created_at: datetime = Field(default_factory=utcnow)
     # Maintained by ingest, never by clients: the most frequent read must not scan measurements.
     last_ts: datetime | None = None
     last_value: float | None = None

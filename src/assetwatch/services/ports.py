@@ -1,10 +1,20 @@
 """What the use cases need from storage. `assetwatch.db` implements these; unit tests use fakes."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
-from assetwatch.domain import ApiKey, Asset, Organization, Signal
+from assetwatch.domain import (
+    ApiKey,
+    Asset,
+    LatestPoint,
+    Measurement,
+    Organization,
+    Reading,
+    Rollup,
+    Signal,
+)
 
 
 class OrganizationRepository(Protocol):
@@ -47,13 +57,46 @@ class SignalRepository(Protocol):
     async def delete(self, organization_id: int, signal_id: int) -> bool: ...
 
 
+class MeasurementRepository(Protocol):
+    """The hot paths: set-based statements, rows rather than entities."""
+
+    async def owned_signal_ids(
+        self, organization_id: int, signal_ids: Collection[int]
+    ) -> set[int]: ...
+    async def write(self, points: Sequence[Measurement]) -> None:
+        """Upsert the points and move each signal's latest point forward, in one statement."""
+        ...
+
+    async def readings(
+        self,
+        signal_id: int,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        descending: bool,
+        limit: int,
+    ) -> Sequence[Reading]: ...
+    async def rollups(
+        self, signal_id: int, *, start: datetime, end: datetime, bucket: timedelta
+    ) -> Sequence[Rollup]: ...
+    async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
+        """The latest point of each signal of the asset; None when the asset is not the org's."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without `commit()` rolls everything back."""
 
-    organizations: OrganizationRepository
-    api_keys: ApiKeyRepository
-    assets: AssetRepository
-    signals: SignalRepository
+    @property
+    def organizations(self) -> OrganizationRepository: ...
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+    @property
+    def assets(self) -> AssetRepository: ...
+    @property
+    def signals(self) -> SignalRepository: ...
+    @property
+    def measurements(self) -> MeasurementRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -5,7 +5,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints
 
 # Every entity validates assignments, so a rejected value never reaches the database.
 ENTITY_CONFIG = ConfigDict(validate_assignment=True, extra="forbid")
@@ -41,6 +41,3 @@ Timestamp = AwareDatetime
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-CreatedAt = Annotated[datetime, Field(default_factory=utcnow)]

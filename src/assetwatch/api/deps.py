@@ -1,0 +1,38 @@
+"""Request dependencies: the unit of work and the authenticated caller."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from assetwatch.db.unit_of_work import SqlUnitOfWork
+from assetwatch.services.auth import KeyCache, Principal, authenticate
+from assetwatch.services.ports import UnitOfWork
+
+_bearer = HTTPBearer(
+    auto_error=False, description="an API key: `Authorization: Bearer aw_<prefix>_<secret>`"
+)
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    return SqlUnitOfWork(request.app.state.session_factory)
+
+
+def get_key_cache(request: Request) -> KeyCache:
+    cache: KeyCache = request.app.state.key_cache
+    return cache
+
+
+async def get_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    token = credentials.credentials if credentials else None
+    caller = await authenticate(get_uow(request), get_key_cache(request), token)
+    request.state.organization_id = caller.organization_id  # for the access log
+    return caller
+
+
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+Caller = Annotated[Principal, Depends(get_caller)]
+Cache = Annotated[KeyCache, Depends(get_key_cache)]

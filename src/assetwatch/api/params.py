@@ -1,0 +1,17 @@
+"""Path and query parameters shared by the routers."""
+
+from typing import Annotated
+
+from fastapi import Path, Query
+
+from assetwatch.services.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+BIGINT_MAX = 2**63 - 1
+
+Id = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="the resource id")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=512, description="`next_cursor` from the previous page, unchanged"),
+]
+DEFAULT_PAGE_SIZE = DEFAULT_LIMIT

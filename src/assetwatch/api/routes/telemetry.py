@@ -1,0 +1,152 @@
+"""Telemetry: batch ingest, raw ranges, rollups, latest state. The hot paths.
+
+Ingest validates the raw body once with a `TypeAdapter` (no intermediate dicts) and the reads
+answer with orjson-encoded bytes: on these paths JSON handling costs more than the SQL.
+"""
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
+
+from assetwatch.api import responses
+from assetwatch.api.deps import Caller, Uow
+from assetwatch.api.params import Cursor, Id
+from assetwatch.api.problems import problem
+from assetwatch.api.schemas import (
+    IngestRequest,
+    IngestResult,
+    Latest,
+    Order,
+    Page,
+    PointIn,
+    ReadingOut,
+    Rollups,
+)
+from assetwatch.config import Settings
+from assetwatch.domain import Measurement
+from assetwatch.domain.types import utcnow
+from assetwatch.services import telemetry
+
+router = APIRouter(tags=["telemetry"], responses=responses.AUTHENTICATED)
+
+_batch = TypeAdapter(IngestRequest)
+# The body is validated from raw bytes (below), so FastAPI cannot derive its schema: spell it out.
+_BODY_SCHEMA = {
+    "type": "object",
+    "required": ["points"],
+    "additionalProperties": False,
+    "properties": {
+        "points": {"type": "array", "items": PointIn.model_json_schema(), "maxItems": 10_000}
+    },
+}
+_BODY_EXAMPLE = {
+    "points": [
+        {"signal_id": 1, "ts": "2026-11-22T08:00:00Z", "value": 81.5},
+        {"signal_id": 1, "ts": "2026-11-22T08:00:10Z", "value": 81.9},
+    ]
+}
+DEFAULT_ROLLUP_SPAN = timedelta(days=1)
+
+
+def _json(content: Any) -> Response:
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
+@router.post(
+    "/v1/measurements",
+    response_model=IngestResult,
+    responses={**responses.TOO_LARGE},
+    summary="Write a batch of points (all or nothing; re-sending a point overwrites it)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _BODY_SCHEMA, "example": _BODY_EXAMPLE}},
+        }
+    },
+)
+async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
+    settings: Settings = request.app.state.settings
+    body = await request.body()
+    try:
+        batch = _batch.validate_json(body)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_input=False)]
+        ) from error
+    if len(batch.points) > settings.ingest_max_points:
+        return problem(
+            413, f"{len(batch.points)} points; at most {settings.ingest_max_points} a request"
+        )
+    points = [Measurement.model_construct(**p.__dict__) for p in batch.points]  # validated above
+    written = await telemetry.ingest(
+        uow, caller, points, max_future=timedelta(seconds=settings.ingest_max_future_seconds)
+    )
+    return _json({"written": written})
+
+
+@router.get(
+    "/v1/signals/{signal_id}/measurements",
+    response_model=Page[ReadingOut],
+    responses=responses.NOT_FOUND,
+    summary="Raw points of a signal in [start, end)",
+)
+async def readings(
+    signal_id: Id,
+    caller: Caller,
+    uow: Uow,
+    start: Annotated[AwareDatetime | None, Query(description="inclusive")] = None,
+    end: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    order: Annotated[Order, Query(description="asc: oldest first")] = "asc",
+    limit: Annotated[int, Query(ge=1, le=telemetry.MAX_READINGS_LIMIT)] = 1000,
+    cursor: Cursor = None,
+) -> Response:
+    page = await telemetry.readings(
+        uow,
+        caller,
+        signal_id,
+        start=start,
+        end=end,
+        descending=order == "desc",
+        limit=limit,
+        cursor=cursor,
+    )
+    return _json({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@router.get(
+    "/v1/signals/{signal_id}/rollups",
+    response_model=Rollups,
+    responses=responses.NOT_FOUND,
+    summary="count/min/max/avg of a signal per time bucket (at most 10,000 buckets)",
+)
+async def rollups(
+    signal_id: Id,
+    caller: Caller,
+    uow: Uow,
+    bucket: Annotated[
+        str, Query(max_length=10, description="30s, 1m, 15m, 1h, 1d …", examples=["1h"])
+    ] = "1h",
+    start: Annotated[
+        AwareDatetime | None, Query(description="inclusive; default end - 1 day")
+    ] = None,
+    end: Annotated[AwareDatetime | None, Query(description="exclusive; default now")] = None,
+) -> Response:
+    end = end or utcnow()
+    start = start or end - DEFAULT_ROLLUP_SPAN
+    rows = await telemetry.rollups(uow, caller, signal_id, bucket=bucket, start=start, end=end)
+    return _json({"bucket": bucket, "items": list(rows)})
+
+
+@router.get(
+    "/v1/assets/{asset_id}/latest",
+    response_model=Latest,
+    responses=responses.NOT_FOUND,
+    summary="The latest point of every signal of an asset (one query)",
+)
+async def latest(asset_id: Id, caller: Caller, uow: Uow) -> Response:
+    points = await telemetry.latest(uow, caller, asset_id)
+    return _json({"asset_id": asset_id, "signals": list(points)})

@@ -1,0 +1,171 @@
+"""HTTP shapes: what clients send and receive. Domain rules stay in the domain models.
+
+Bodies reuse the domain's field types, so the 422 a client sees for a bad name is the same
+rule the domain enforces; outputs are built from domain objects with `from_attributes`.
+"""
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assetwatch.domain import Role
+from assetwatch.domain.types import Description, FiniteFloat, Name, ShortText, Timestamp
+
+T = TypeVar("T")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=["urn:assetwatch:problem:not-found"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str | None = Field(None, examples=["no asset 42"])
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="one entry per offending field or point: loc, msg, type"
+    )
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        None, description="pass as ?cursor= for the next page; null on the last page"
+    )
+
+
+# --- API keys ----------------------------------------------------------------------------------
+
+
+class KeyCreate(Input):
+    name: Name = Field(examples=["gateway-berlin-01"])
+    role: Role = Field(examples=["writer"])
+
+
+class KeyOut(Output):
+    id: int
+    name: str
+    prefix: str = Field(description="the public part of the token, for telling keys apart")
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyOut):
+    token: str = Field(
+        description="the secret token; shown only in this response, never again",
+        examples=["aw_3f2a9c1d7e4b_Zq0y…"],
+    )
+
+
+# --- assets and signals ------------------------------------------------------------------------
+
+
+class SignalCreate(Input):
+    name: Name = Field(examples=["engine_temp"])
+    unit: ShortText | None = Field(None, examples=["°C"])
+    description: Description = ""
+
+
+class SignalUpdate(Input):
+    name: Name | None = None
+    unit: ShortText | None = None
+    description: Description | None = None
+
+
+class SignalOut(Output):
+    id: int
+    asset_id: int
+    name: str
+    unit: str | None
+    description: str
+    created_at: datetime
+    last_ts: datetime | None = Field(description="timestamp of the latest point, if any")
+    last_value: float | None
+
+
+class AssetCreate(Input):
+    name: Name = Field(examples=["Tractor 7"])
+    kind: ShortText = Field("generic", examples=["tractor"])
+    description: Description = ""
+    attributes: dict[str, Any] = Field(default_factory=dict, examples=[{"vin": "JD8R-4410"}])
+
+
+class AssetUpdate(Input):
+    name: Name | None = None
+    kind: ShortText | None = None
+    description: Description | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class AssetOut(Output):
+    id: int
+    name: str
+    kind: str
+    description: str
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssetDetail(AssetOut):
+    signals: list[SignalOut]
+
+
+# --- telemetry ---------------------------------------------------------------------------------
+
+
+class PointIn(Input):
+    signal_id: int = Field(ge=1, le=2**63 - 1, examples=[1])
+    ts: Timestamp = Field(examples=["2026-11-22T08:00:00Z"])
+    value: FiniteFloat = Field(examples=[81.5])
+
+
+class IngestRequest(Input):
+    points: list[PointIn] = Field(description="at most 10,000 points (configurable)")
+
+
+class IngestResult(BaseModel):
+    written: int = Field(description="points written (a repeated (signal, ts) counts once)")
+
+
+class ReadingOut(BaseModel):
+    ts: datetime
+    value: float
+
+
+class RollupOut(BaseModel):
+    bucket_start: datetime
+    count: int
+    min: float
+    max: float
+    avg: float
+
+
+class Rollups(BaseModel):
+    bucket: str = Field(examples=["1h"])
+    items: list[RollupOut]
+
+
+class LatestOut(BaseModel):
+    signal_id: int
+    name: str
+    unit: str | None
+    ts: datetime | None
+    value: float | None
+
+
+class Latest(BaseModel):
+    asset_id: int
+    signals: list[LatestOut]
+
+
+Order = Literal["asc", "desc"]

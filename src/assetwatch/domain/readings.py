@@ -1,0 +1,72 @@
+"""Read-side shapes of telemetry (rows, not entities) and the rules of time ranges and buckets."""
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from assetwatch.domain.errors import InvalidInput
+
+MAX_BUCKETS = 10_000
+_BUCKET = re.compile(r"^([1-9][0-9]{0,5})([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# Buckets align on this origin (a Monday, midnight UTC): hours on the hour, days at midnight UTC.
+BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    ts: datetime
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    bucket_start: datetime
+    count: int
+    min: float
+    max: float
+    avg: float
+
+
+@dataclass(frozen=True, slots=True)
+class LatestPoint:
+    """One signal of an asset and its latest point (None when it has none yet)."""
+
+    signal_id: int
+    name: str
+    unit: str | None
+    ts: datetime | None
+    value: float | None
+
+
+def parse_bucket(text: str) -> timedelta:
+    """`30s`, `1m`, `15m`, `1h`, `1d` … → a timedelta."""
+    match = _BUCKET.match(text.strip())
+    if not match:
+        raise InvalidInput(
+            "bucket must be a number followed by s, m, h or d (e.g. 1m, 1h, 1d)",
+            [{"loc": ["query", "bucket"], "msg": "invalid bucket", "type": "bucket"}],
+        )
+    amount, unit = match.groups()
+    return timedelta(**{_UNITS[unit]: int(amount)})
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    if start >= end:
+        raise InvalidInput(
+            "start must be before end",
+            [{"loc": ["query", "start"], "msg": "start must be before end", "type": "range"}],
+        )
+
+
+def check_bucket_count(start: datetime, end: datetime, bucket: timedelta) -> int:
+    """The number of buckets `[start, end)` spans; more than MAX_BUCKETS is refused."""
+    check_range(start, end)
+    count = math.ceil((end - start) / bucket) + 1  # +1: the first bucket may start before `start`
+    if count > MAX_BUCKETS:
+        raise InvalidInput(
+            f"{count} buckets requested, at most {MAX_BUCKETS}: widen the bucket or the range",
+            [{"loc": ["query", "bucket"], "msg": "too many buckets", "type": "bucket_count"}],
+        )
+    return count

@@ -1,0 +1,157 @@
+"""Telemetry use cases: batch ingest, raw ranges, rollups and the latest state of an asset."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pydantic import AwareDatetime
+
+from assetwatch.domain import (
+    InvalidInput,
+    LatestPoint,
+    Measurement,
+    NotFound,
+    Reading,
+    Role,
+    Rollup,
+)
+from assetwatch.domain.measurements import future_point_errors, last_write_wins
+from assetwatch.domain.readings import check_bucket_count, check_range, parse_bucket
+from assetwatch.domain.types import utcnow
+from assetwatch.services.auth import Principal
+from assetwatch.services.pagination import CursorModel, Page, decode_cursor, encode_cursor
+from assetwatch.services.ports import UnitOfWork
+
+MAX_READINGS_LIMIT = 10_000
+
+
+async def ingest(
+    uow: UnitOfWork,
+    caller: Principal,
+    points: Sequence[Measurement],
+    *,
+    max_future: timedelta,
+) -> int:
+    """Write a batch atomically: every point is valid and the caller's, or nothing is written.
+
+    Returns the number of points written (duplicates of one (signal, ts) in the batch count once:
+    the last one wins, as a re-sent point overwrites the stored one).
+    """
+    caller.require(Role.writer)
+    errors = future_point_errors(points, utcnow(), max_future)
+    if errors:
+        raise InvalidInput(f"{len(errors)} point(s) are stamped in the future", errors)
+    batch = last_write_wins(points)
+    if not batch:
+        return 0
+    wanted = {p.signal_id for p in batch}
+    async with uow:
+        unknown = wanted - await uow.measurements.owned_signal_ids(caller.organization_id, wanted)
+        if unknown:
+            raise InvalidInput(
+                f"unknown signal ids: {sorted(unknown)}; nothing was written",
+                [
+                    {
+                        "loc": ["body", "points", index, "signal_id"],
+                        "msg": f"unknown signal {point.signal_id}",
+                        "type": "unknown_signal",
+                    }
+                    for index, point in _first_index_of_each(points, unknown)
+                ],
+            )
+        await uow.measurements.write(batch)
+        await uow.commit()
+    return len(batch)
+
+
+def _first_index_of_each(
+    points: Sequence[Measurement], signal_ids: set[int]
+) -> list[tuple[int, Measurement]]:
+    seen: set[int] = set()
+    found = []
+    for index, point in enumerate(points):
+        if point.signal_id in signal_ids and point.signal_id not in seen:
+            seen.add(point.signal_id)
+            found.append((index, point))
+    return found
+
+
+class AfterTs(CursorModel):
+    """Position in a signal's readings: the last timestamp served, and the direction."""
+
+    after_ts: AwareDatetime
+    descending: bool
+
+
+async def _check_signal(uow: UnitOfWork, caller: Principal, signal_id: int) -> None:
+    if await uow.signals.get(caller.organization_id, signal_id) is None:
+        raise NotFound(f"no signal {signal_id}")
+
+
+async def readings(
+    uow: UnitOfWork,
+    caller: Principal,
+    signal_id: int,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    descending: bool,
+    limit: int,
+    cursor: str | None,
+) -> Page[Reading]:
+    """Raw points in `[start, end)`, oldest or newest first, a keyset page at a time."""
+    caller.require(Role.reader)
+    if start is not None and end is not None:
+        check_range(start, end)
+    position = decode_cursor(cursor, AfterTs)
+    if position is not None:
+        if position.descending != descending:
+            raise InvalidInput(
+                "the cursor belongs to a listing in the other order",
+                [{"loc": ["query", "cursor"], "msg": "order mismatch", "type": "cursor"}],
+            )
+        # Resume strictly after the last point served: it narrows the range's open side.
+        if descending:
+            end = position.after_ts if end is None else min(end, position.after_ts)
+        else:
+            start = _just_after(position.after_ts, start)
+    async with uow:
+        await _check_signal(uow, caller, signal_id)
+        rows = await uow.measurements.readings(
+            signal_id, start=start, end=end, descending=descending, limit=limit + 1
+        )
+    if len(rows) <= limit:
+        return Page(list(rows), None)
+    items = list(rows[:limit])
+    return Page(items, encode_cursor(AfterTs(after_ts=items[-1].ts, descending=descending)))
+
+
+def _just_after(ts: datetime, start: datetime | None) -> datetime:
+    """PostgreSQL keeps microseconds: the next possible timestamp after `ts`."""
+    following = ts + timedelta(microseconds=1)
+    return following if start is None else max(start, following)
+
+
+async def rollups(
+    uow: UnitOfWork,
+    caller: Principal,
+    signal_id: int,
+    *,
+    bucket: str,
+    start: datetime,
+    end: datetime,
+) -> Sequence[Rollup]:
+    caller.require(Role.reader)
+    width = parse_bucket(bucket)
+    check_bucket_count(start, end, width)
+    async with uow:
+        await _check_signal(uow, caller, signal_id)
+        return await uow.measurements.rollups(signal_id, start=start, end=end, bucket=width)
+
+
+async def latest(uow: UnitOfWork, caller: Principal, asset_id: int) -> Sequence[LatestPoint]:
+    caller.require(Role.reader)
+    async with uow:
+        points = await uow.measurements.latest(caller.organization_id, asset_id)
+    if points is None:
+        raise NotFound(f"no asset {asset_id}")
+    return points
