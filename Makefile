@@ -22,8 +22,9 @@ install: .venv/.synced ## install uv and the locked environment
 run: install ## serve on an embedded PostgreSQL (migrated) at http://$(HOST):$(PORT)
 	$(RUN) assetwatch serve --host $(HOST) --port $(PORT)
 
-test: install ## the whole suite: unit, integration, migration
-	$(RUN) pytest
+test: install ## the whole suite: unit (alone, so its purity guard applies), then the rest
+	$(RUN) pytest tests/unit
+	$(RUN) pytest --ignore=tests/unit
 
 test-unit: install ## unit tests only (no database, no sockets)
 	$(RUN) pytest tests/unit

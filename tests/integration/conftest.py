@@ -34,7 +34,9 @@ class PgServer:
     def url_for(self, dbname: str) -> str:
         return self.url.set(database=dbname).render_as_string(hide_password=False)
 
-    def janitor(self, dbname: str, *, template: str | None = None, as_template: bool = False) -> DatabaseJanitor:
+    def janitor(
+        self, dbname: str, *, template: str | None = None, as_template: bool = False
+    ) -> DatabaseJanitor:
         return DatabaseJanitor(
             user=self.url.username or "postgres",
             password=self.url.password or None,
@@ -48,7 +50,9 @@ class PgServer:
 
 @pytest.fixture(scope="session")
 def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    with embedded_postgres(tmp_path_factory.mktemp("pg"), cleanup="delete", database="postgres") as url:
+    with embedded_postgres(
+        tmp_path_factory.mktemp("pg"), cleanup="delete", database="postgres"
+    ) as url:
         yield PgServer(make_url(url))
 
 
@@ -125,5 +129,3 @@ def statements(engine: AsyncEngine) -> Iterator[list[str]]:
     event.listen(engine.sync_engine, "before_cursor_execute", record)
     yield seen
     event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-

@@ -39,7 +39,9 @@ async def _stored_asset(factory: Factory) -> int:
 async def test_add_and_commit_assign_database_ids(session_factory: Factory) -> None:
     async with session_factory() as session:
         org = await _org(session)
-        key = ApiKey(organization_id=org.id or 0, name="k", prefix="p1", secret_hash="h", role=Role.admin)
+        key = ApiKey(
+            organization_id=org.id or 0, name="k", prefix="p1", secret_hash="h", role=Role.admin
+        )
         session.add(key)
         await session.commit()
     assert isinstance(org.id, int)
@@ -64,7 +66,9 @@ async def test_select_loads_assets_with_their_signals_eagerly(session_factory: F
     assert all(type(s) is Signal for s in assets[0].signals)
 
 
-async def test_model_dump_of_a_loaded_object_after_commit_is_complete(session_factory: Factory) -> None:
+async def test_model_dump_of_a_loaded_object_after_commit_is_complete(
+    session_factory: Factory,
+) -> None:
     asset_id = await _stored_asset(session_factory)
     async with session_factory() as session:
         asset = await session.get(Asset, asset_id)
@@ -90,7 +94,9 @@ async def test_assigning_a_new_value_flushes_exactly_one_update(
     assert [s.split()[0] for s in statements] == ["UPDATE"]
     assert asset.name == "Tractor 2"  # validated (trimmed) before it was written
     async with session_factory() as session:
-        stored = await session.scalar(select(tables.assets.c.name).where(tables.assets.c.id == asset_id))
+        stored = await session.scalar(
+            select(tables.assets.c.name).where(tables.assets.c.id == asset_id)
+        )
     assert stored == "Tractor 2"
 
 
@@ -136,7 +142,9 @@ async def test_appending_to_a_loaded_collection_inserts_the_child(session_factor
     assert [s.name for s in reloaded.signals] == ["rpm", "fuel", "hours"]
 
 
-async def test_deleting_an_asset_cascades_to_signals_and_measurements(session_factory: Factory) -> None:
+async def test_deleting_an_asset_cascades_to_signals_and_measurements(
+    session_factory: Factory,
+) -> None:
     asset_id = await _stored_asset(session_factory)
     async with session_factory() as session:
         asset = await session.get(Asset, asset_id)

@@ -49,5 +49,7 @@ def test_a_secret_may_contain_underscores() -> None:
         (Role.reader, Role.writer, False),
     ],
 )
-def test_roles_nest_admin_over_writer_over_reader(held: Role, required: Role, allowed: bool) -> None:
+def test_roles_nest_admin_over_writer_over_reader(
+    held: Role, required: Role, allowed: bool
+) -> None:
     assert held.allows(required) is allowed

@@ -60,12 +60,14 @@ def test_measurement_values_must_be_finite(value: float) -> None:
 
 def test_measurement_timestamps_must_carry_a_timezone() -> None:
     with pytest.raises(ValidationError, match="timezone"):
-        Measurement(signal_id=1, ts=datetime(2026, 1, 1), value=1.0)  # noqa: DTZ001
+        Measurement(signal_id=1, ts=datetime(2026, 1, 1), value=1.0)
 
 
 def test_future_points_beyond_the_allowed_skew_are_detected() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    assert not Measurement(signal_id=1, ts=now + timedelta(minutes=5), value=1).is_from_the_future(now)
+    assert not Measurement(signal_id=1, ts=now + timedelta(minutes=5), value=1).is_from_the_future(
+        now
+    )
     assert Measurement(signal_id=1, ts=now + timedelta(minutes=6), value=1).is_from_the_future(now)
 
 

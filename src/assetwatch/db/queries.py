@@ -86,7 +86,7 @@ def readings_statement(
 
 async def readings(session: AsyncSession, signal_id: int, **window: Any) -> list[Reading]:
     result = await session.execute(readings_statement(signal_id, **window))
-    return [Reading(ts, value) for ts, value in result.tuples()]
+    return [Reading(ts, value) for ts, value in result]
 
 
 def rollups_statement(
@@ -103,7 +103,7 @@ def rollups_statement(
 
 async def rollups(session: AsyncSession, signal_id: int, **window: Any) -> list[Rollup]:
     result = await session.execute(rollups_statement(signal_id, **window))
-    return [Rollup(*row) for row in result.tuples()]
+    return [Rollup(*row) for row in result]
 
 
 async def latest(
@@ -117,7 +117,7 @@ async def latest(
         .where(a.id == asset_id, a.organization_id == organization_id)
         .order_by(s.id)
     )
-    rows = (await session.execute(stmt)).tuples().all()
+    rows = (await session.execute(stmt)).all()
     if not rows:
         return None
     return [LatestPoint(*row) for row in rows if row[0] is not None]

@@ -1,0 +1,81 @@
+"""Probes, OpenAPI, and RFC 9457 problems for every kind of error."""
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from assetwatch.api.app import create_app
+from assetwatch.config import Settings
+from assetwatch.db import migrations
+
+from .conftest import Tenant
+
+pytestmark = pytest.mark.api
+
+
+async def test_healthz_and_readyz_at_head(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert set(ready.json()["revisions"]) == migrations.head_revisions()
+
+
+async def test_readyz_is_503_when_the_schema_is_behind(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    app.state.head_revisions = frozenset({"a_revision_this_database_never_saw"})
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings) -> None:
+    app = create_app(settings, database_url="postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await client.get("/readyz")).status_code == 503
+            assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_unknown_path_and_wrong_method_are_problems(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/nope")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["title"] == "Not Found"
+    wrong = await client.put("/healthz")
+    assert wrong.status_code == 405
+    assert wrong.headers["content-type"] == "application/problem+json"
+
+
+async def test_malformed_json_is_a_422_problem(client: httpx.AsyncClient, acme: Tenant) -> None:
+    headers = {**acme.auth(), "content-type": "application/json"}
+    for path in ("/v1/assets", "/v1/measurements"):
+        response = await client.post(path, content=b"{not json", headers=headers)
+        assert response.status_code == 422, path
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_unexpected_errors_are_a_500_problem_without_internals(app: FastAPI) -> None:
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "secret internals" not in response.text
+
+
+async def test_openapi_documents_every_route_with_errors(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if path.startswith("/v1/"):
+                assert "401" in operation["responses"], (method, path)
+                assert operation.get("summary"), (method, path)
+    ingest = spec["paths"]["/v1/measurements"]["post"]
+    assert ingest["requestBody"]["content"]["application/json"]["example"]["points"]
+    assert (await client.get("/docs")).status_code == 200

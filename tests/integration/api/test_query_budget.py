@@ -1,0 +1,82 @@
+"""The query budget: at most 3 statements a request (auth included, key cache warm); at most 2
+for ingest, latest and range reads."""
+
+import httpx
+import pytest
+
+from assetwatch.domain import Role
+
+from .conftest import Fleet, Tenant
+
+pytestmark = pytest.mark.api
+
+P = '{"points": [{"signal_id": %d, "ts": "2026-11-01T00:00:00Z", "value": 1}]}'
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "budget"),
+    [
+        ("POST", "/v1/measurements", "ingest", 2),
+        ("GET", "/v1/signals/{sid}/measurements?order=desc&limit=100", None, 2),
+        ("GET", "/v1/assets/{aid}/latest", None, 2),
+        ("GET", "/v1/signals/{sid}/rollups?bucket=1h", None, 3),
+        ("GET", "/v1/assets", None, 3),
+        ("GET", "/v1/assets/{aid}", None, 3),
+        ("PATCH", "/v1/assets/{aid}", '{"description": "budget"}', 3),
+        ("POST", "/v1/assets", '{"name": "New one"}', 3),
+        ("GET", "/v1/assets/{aid}/signals", None, 3),
+        ("POST", "/v1/assets/{aid}/signals", '{"name": "rpm"}', 3),
+        ("GET", "/v1/signals/{sid}", None, 3),
+        ("PATCH", "/v1/signals/{sid}", '{"unit": "K"}', 3),
+        ("DELETE", "/v1/signals/{sid}", None, 3),
+        ("DELETE", "/v1/assets/{aid}", None, 3),
+        ("GET", "/v1/api-keys", None, 3),
+        ("POST", "/v1/api-keys", '{"name": "k", "role": "reader"}', 3),
+    ],
+)
+async def test_statements_per_request_stay_within_budget(
+    client: httpx.AsyncClient,
+    acme: Tenant,
+    fleet: Fleet,
+    statements: list[str],
+    method: str,
+    path: str,
+    body: str | None,
+    budget: int,
+) -> None:
+    sid, aid = fleet.signal_ids[0], fleet.asset_id
+    content = P % sid if body == "ingest" else body
+    await client.get("/v1/assets?limit=1", headers=acme.auth())  # warm the key cache
+    statements.clear()
+    response = await client.request(
+        method,
+        path.format(sid=sid, aid=aid),
+        content=content,
+        headers={**acme.auth(), "content-type": "application/json"},
+    )
+    assert response.status_code < 300, response.text
+    assert len(statements) <= budget, "\n---\n".join(statements)
+
+
+async def test_revoke_key_within_budget(
+    client: httpx.AsyncClient, acme: Tenant, statements: list[str]
+) -> None:
+    key_id = (await client.get("/v1/api-keys", headers=acme.auth())).json()["items"][-1]["id"]
+    statements.clear()
+    response = await client.delete(f"/v1/api-keys/{key_id}", headers=acme.auth())
+    assert response.status_code == 200
+    assert len(statements) <= 3, statements
+
+
+async def test_a_cold_key_cache_costs_one_statement(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, statements: list[str]
+) -> None:
+    statements.clear()  # the reader key has not been used yet: its lookup is not cached
+    response = await client.get(
+        f"/v1/assets/{fleet.asset_id}/latest", headers=acme.auth(Role.reader)
+    )
+    assert response.status_code == 200
+    assert len(statements) == 2  # key lookup + the latest query
+    statements.clear()
+    await client.get(f"/v1/assets/{fleet.asset_id}/latest", headers=acme.auth(Role.reader))
+    assert len(statements) == 1  # now cached

@@ -1,0 +1,104 @@
+"""The hot reads use the measurements primary key, never a sequential scan (on ≥ 100,000 rows)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Executable, insert, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from assetwatch.db import queries, tables
+
+ROWS_PER_SIGNAL = 25_000
+SIGNALS = 4
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def loaded(connection: AsyncConnection) -> list[int]:
+    org = (
+        await connection.execute(
+            insert(tables.organizations)
+            .values(slug="plans", name="Plans")
+            .returning(tables.organizations.c.id)
+        )
+    ).scalar_one()
+    asset = (
+        await connection.execute(
+            insert(tables.assets)
+            .values(organization_id=org, name="A", kind="k")
+            .returning(tables.assets.c.id)
+        )
+    ).scalar_one()
+    signal_ids = [
+        (
+            await connection.execute(
+                insert(tables.signals)
+                .values(asset_id=asset, name=f"s{n}")
+                .returning(tables.signals.c.id)
+            )
+        ).scalar_one()
+        for n in range(SIGNALS)
+    ]
+    await connection.execute(
+        text(
+            "INSERT INTO measurements (signal_id, ts, value) "
+            "SELECT s, :start + make_interval(secs => i * 10), random() "
+            "FROM unnest(CAST(:signals AS bigint[])) AS s, generate_series(1, :n) AS i"
+        ),
+        {"start": START, "signals": signal_ids, "n": ROWS_PER_SIGNAL},
+    )
+    await connection.execute(text("ANALYZE measurements"))
+    count = (await connection.execute(text("SELECT count(*) FROM measurements"))).scalar_one()
+    assert count >= 100_000
+    return signal_ids
+
+
+async def plan_of(connection: AsyncConnection, statement: Executable) -> str:
+    compiled = statement.compile(  # type: ignore[attr-defined]
+        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+    )
+    rows = await connection.execute(text(f"EXPLAIN {compiled}"))
+    return "\n".join(row[0] for row in rows)
+
+
+@pytest.mark.parametrize("descending", [True, False])
+async def test_range_reads_use_the_primary_key(
+    connection: AsyncConnection, loaded: list[int], descending: bool
+) -> None:
+    statement = queries.readings_statement(
+        loaded[1],
+        start=START + timedelta(days=1),
+        end=START + timedelta(days=2),
+        descending=descending,
+        limit=1001,
+    )
+    plan = await plan_of(connection, statement)
+    assert "pk_measurements" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+async def test_last_points_use_the_primary_key(
+    connection: AsyncConnection, loaded: list[int]
+) -> None:
+    statement = queries.readings_statement(
+        loaded[2], start=None, end=None, descending=True, limit=101
+    )
+    plan = await plan_of(connection, statement)
+    assert "pk_measurements" in plan, plan
+    assert "Sort" not in plan, plan  # the index hands rows over already ordered
+
+
+async def test_rollups_use_the_primary_key(connection: AsyncConnection, loaded: list[int]) -> None:
+    statement = queries.rollups_statement(
+        loaded[0], start=START, end=START + timedelta(days=1), bucket=timedelta(hours=1)
+    )
+    plan = await plan_of(connection, statement)
+    assert "pk_measurements" in plan, plan
+    assert "Seq Scan on measurements" not in plan, plan
+
+
+async def test_connections_never_switch_to_generic_plans(connection: AsyncConnection) -> None:
+    """psycopg prepares repeated statements; a generic plan of the range read scans and sorts."""
+    mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
+    assert mode == "force_custom_plan"
