@@ -147,11 +147,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Dropping a table drops its indexes with it: no separate (locking) DROP INDEX.
     op.drop_table("measurements")
     op.drop_table("signals")
-    op.drop_index("ix_assets_organization_id_id", table_name="assets")
     op.drop_table("assets")
-    op.drop_index(op.f("ix_api_keys_organization_id"), table_name="api_keys")
     op.drop_table("api_keys")
     op.drop_table("organizations")
     # The citext extension stays: other schemas in the database may use it, and the next
