@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from assetwatch.domain.errors import Conflict
 from assetwatch.domain.signals import Signal
+from assetwatch.domain.tags import Tags
 from assetwatch.domain.types import (
     ENTITY_CONFIG,
     Description,
@@ -25,6 +26,7 @@ class Asset(BaseModel):
     kind: ShortText = "generic"
     description: Description = ""
     attributes: dict[str, Any] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     signals: list[Signal] = Field(default_factory=list)
