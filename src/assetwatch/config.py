@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(5, ge=0)
     db_pool_timeout: float = Field(2.0, gt=0, description="seconds to wait for a connection")
     db_pool_pre_ping: bool = True
-    db_connect_timeout: int = Field(3, ge=1, description="seconds")
+    db_connect_timeout: int = Field(2, ge=1, description="seconds")
     db_statement_timeout_ms: int = Field(5000, ge=0, description="0 disables")
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     ingest_max_future_seconds: int = Field(300, ge=0)
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     key_cache_ttl_seconds: float = Field(5.0, ge=0, le=5.0)
+    # Browsers may call the API only from these origins; empty (the default) turns CORS off.
+    cors_origins: list[str] = Field(default_factory=list)
 
     @field_validator("database_url")
     @classmethod

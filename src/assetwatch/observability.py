@@ -1,11 +1,15 @@
-"""Counting SQL statements per request (the query budget), shared by the app, metrics and tests."""
+"""Logging set-up, and counting SQL statements per request (the query budget)."""
 
+import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -18,9 +22,13 @@ class StatementCount:
 _current: ContextVar[StatementCount | None] = ContextVar("assetwatch_statements", default=None)
 
 
-def _count(*_: Any) -> None:
+# Transaction control is not a query (BEGIN/COMMIT never reach the cursor; savepoints do).
+_TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def _count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
     counter = _current.get()
-    if counter is not None:
+    if counter is not None and not statement.startswith(_TRANSACTION_CONTROL):
         counter.value += 1
 
 
@@ -38,3 +46,55 @@ def counting_statements() -> Iterator[StatementCount]:
         yield counter
     finally:
         _current.reset(token)
+
+
+# --- logging -----------------------------------------------------------------------------------
+
+# Attributes every LogRecord has; anything else on a record came from `extra=` and is logged.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, and the record's `extra` fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update((k, v) for k, v in vars(record).items() if k not in _STANDARD)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+class ConsoleFormatter(logging.Formatter):
+    """For people at a terminal: the message, then the extra fields as key=value."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {record.getMessage()}"
+        extra = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD)
+        line = f"{line}  {extra}" if extra else line
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(level: str, fmt: str, stream: TextIO | None = None) -> None:
+    """JSON lines unless attached to a terminal (or told otherwise); uvicorn's loggers included.
+
+    uvicorn's own access log is switched off by `serve`: the app writes one richer line per
+    request (`assetwatch.access`).
+    """
+    stream = stream or sys.stderr
+    use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if use_json else ConsoleFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True

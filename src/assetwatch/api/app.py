@@ -4,8 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from assetwatch import __version__
+from assetwatch.api import metrics
+from assetwatch.api.limits import BodySizeLimitMiddleware
 from assetwatch.api.middleware import RequestContextMiddleware
 from assetwatch.api.problems import install_problem_handlers
 from assetwatch.api.routes import api_keys, assets, health, signals, telemetry
@@ -13,7 +16,7 @@ from assetwatch.config import Settings, get_settings
 from assetwatch.db.engine import create_engine, create_session_factory
 from assetwatch.db.mappers import start_mappers
 from assetwatch.db.migrations import head_revisions
-from assetwatch.observability import count_statements_of
+from assetwatch.observability import configure_logging, count_statements_of
 from assetwatch.services.auth import KeyCache
 
 DESCRIPTION = """
@@ -49,7 +52,23 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.head_revisions = head_revisions()
     app.state.key_cache = KeyCache(settings.key_cache_ttl_seconds)
     install_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
-    for module in (health, api_keys, assets, signals, telemetry):
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:  # off unless configured
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["Location", "X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware)  # outermost: sees every response, 413s too
+    for module in (health, metrics, api_keys, assets, signals, telemetry):
         app.include_router(module.router)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The factory `assetwatch serve` gives uvicorn: logging first, in every worker process."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

@@ -1,4 +1,4 @@
-"""Per-request plumbing: request id, SQL statement count, one access-log line."""
+"""Per-request plumbing: request id, security headers, SQL statement count, metrics, access log."""
 
 import logging
 import time
@@ -7,12 +7,19 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assetwatch.api.metrics import REQUEST_DURATION, STATEMENTS_PER_REQUEST
 from assetwatch.observability import counting_statements
 
 access_log = logging.getLogger("assetwatch.access")
 
 REQUEST_ID_HEADER = b"x-request-id"
 MAX_REQUEST_ID = 128
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+UNMATCHED = "unmatched"  # 404s must not create a metric series per path
 
 
 def _request_id(scope: Scope) -> str:
@@ -23,7 +30,8 @@ def _request_id(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    """Echo or make an `X-Request-ID`, count SQL statements, log one line per request."""
+    """Echo or make an `X-Request-ID`, add security headers, count SQL statements, record
+    metrics and log one line per request. It never sees the body or the Authorization header."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,6 +50,7 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode("latin-1")))
+                headers.extend(SECURITY_HEADERS)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -53,20 +62,24 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _log(scope: Scope, request_id: str, status: int, started: float, statements: int) -> None:
+        duration = time.perf_counter() - started
         route: Any = scope.get("route")
-        state = scope.get("state", {})
+        template = getattr(route, "path", UNMATCHED)
+        method = scope["method"]
+        REQUEST_DURATION.labels(template, method, str(status)).observe(duration)
+        STATEMENTS_PER_REQUEST.labels(template).observe(statements)
         access_log.info(
             "%s %s %s",
-            scope["method"],
-            getattr(route, "path", scope["path"]),
+            method,
+            template,
             status,
             extra={
                 "request_id": request_id,
-                "method": scope["method"],
-                "route": getattr(route, "path", None),
+                "method": method,
+                "route": template,
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "duration_ms": round(duration * 1000, 2),
                 "sql_statements": statements,
-                "organization_id": state.get("organization_id"),
+                "organization_id": scope.get("state", {}).get("organization_id"),
             },
         )

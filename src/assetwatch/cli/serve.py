@@ -1,6 +1,7 @@
 """`assetwatch serve`."""
 
 import os
+import tempfile
 from typing import Annotated
 
 import typer
@@ -25,15 +26,22 @@ def serve(
             migrations.upgrade(url)
         os.environ["DATABASE_URL"] = url  # workers build their own settings from the env
         get_settings.cache_clear()
+        if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+            # Workers are separate processes: metrics go through files they all share.
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="assetwatch-metrics-")
         base = f"http://{host}:{port}"
         err(f"assetwatch listening on {base}  (docs: {base}/docs, readiness: {base}/readyz)")
         err("create a tenant and a key:  assetwatch orgs create --slug acme --name Acme")
         err("                            assetwatch keys create --org acme --role admin")
         uvicorn.run(
-            "assetwatch.api.app:create_app",
+            "assetwatch.api.app:create_served_app",
             factory=True,
             host=host,
             port=port,
             workers=workers,
+            log_config=None,  # ours, set below and in each worker by the app factory
             log_level=settings.log_level.lower(),
+            access_log=False,  # the app logs one richer line per request
+            server_header=False,
+            proxy_headers=True,
         )

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from assetwatch.api import responses
 from assetwatch.api.deps import Caller, Uow
+from assetwatch.api.metrics import POINTS_INGESTED
 from assetwatch.api.params import Cursor, Id
 from assetwatch.api.problems import problem
 from assetwatch.api.schemas import (
@@ -85,6 +86,7 @@ async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
     written = await telemetry.ingest(
         uow, caller, points, max_future=timedelta(seconds=settings.ingest_max_future_seconds)
     )
+    POINTS_INGESTED.inc(written)
     return _json({"written": written})
 
 

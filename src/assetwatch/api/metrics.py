@@ -1,0 +1,93 @@
+"""Prometheus metrics: requests, SQL statements per request, the pool, ingest, build info.
+
+With several worker processes, `PROMETHEUS_MULTIPROC_DIR` must point at a directory shared by
+them (`assetwatch serve --workers N` sets one up); `/metrics` then aggregates every worker's
+files. The pool gauges are read at scrape time from the answering process.
+"""
+
+import os
+import platform
+from collections.abc import Iterable
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+
+from assetwatch import __version__
+
+REQUEST_DURATION = Histogram(
+    "assetwatch_http_request_duration_seconds",
+    "HTTP request duration by route template, method and status",
+    ["route", "method", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5),
+)
+STATEMENTS_PER_REQUEST = Histogram(
+    "assetwatch_sql_statements_per_request",
+    "SQL statements sent while serving one request, by route template",
+    ["route"],
+    buckets=(0, 1, 2, 3, 4, 6, 10),
+)
+POINTS_INGESTED = Counter("assetwatch_points_ingested", "Measurement points written by ingest")
+BUILD_INFO = Gauge(
+    "assetwatch_build_info",
+    "Always 1; the labels say what is running",
+    ["version", "python"],
+    multiprocess_mode="max",
+)
+BUILD_INFO.labels(__version__, platform.python_version()).set(1)
+
+
+class PoolCollector(Collector):
+    """The engine's connection pool, read when scraped."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        pool = self.engine.sync_engine.pool
+        if not isinstance(pool, QueuePool):
+            return
+        for name, doc, value in (
+            ("size", "configured pool size", pool.size()),
+            ("checked_out", "connections in use", pool.checkedout()),
+            ("overflow", "connections beyond the pool size", max(pool.overflow(), 0)),
+        ):
+            family = GaugeMetricFamily(f"assetwatch_db_pool_{name}", f"DB pool: {doc}")
+            family.add_metric([], value)
+            yield family
+
+
+def _application_registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return REGISTRY
+
+
+router = APIRouter(tags=["health"])
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (text format)",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "metrics"}},
+)
+async def metrics(request: Request) -> Response:
+    pool = CollectorRegistry(auto_describe=False)
+    pool.register(PoolCollector(request.app.state.engine))
+    output = generate_latest(_application_registry()) + generate_latest(pool)
+    return Response(output, media_type=CONTENT_TYPE_LATEST)
