@@ -10,6 +10,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from assetwatch.domain import Role
+from assetwatch.domain.tags import Tags
 from assetwatch.domain.types import Description, FiniteFloat, Name, ShortText, Timestamp
 
 T = TypeVar("T")
@@ -97,6 +98,7 @@ class AssetCreate(Input):
     kind: ShortText = Field("generic", examples=["tractor"])
     description: Description = ""
     attributes: dict[str, Any] = Field(default_factory=dict, examples=[{"vin": "JD8R-4410"}])
+    tags: Tags = Field(default_factory=list, examples=[["north-field", "fleet-b"]])
 
 
 class AssetUpdate(Input):
@@ -104,6 +106,7 @@ class AssetUpdate(Input):
     kind: ShortText | None = None
     description: Description | None = None
     attributes: dict[str, Any] | None = None
+    tags: Tags | None = Field(None, description="replaces the whole list")
 
 
 class AssetOut(Output):
@@ -112,6 +115,7 @@ class AssetOut(Output):
     kind: str
     description: str
     attributes: dict[str, Any]
+    tags: list[str]
     created_at: datetime
     updated_at: datetime
 

@@ -91,6 +91,7 @@ class SqlAssetRepository(_SessionRepository):
         *,
         kind: str | None,
         name_prefix: str | None,
+        tag: str | None,
         after_id: int | None,
         limit: int,
     ) -> Sequence[Asset]:
@@ -101,6 +102,8 @@ class SqlAssetRepository(_SessionRepository):
         if name_prefix:
             # citext makes LIKE case-insensitive; escape the pattern's own wildcards.
             stmt = stmt.where(c.name.startswith(name_prefix, autoescape=True))
+        if tag is not None:
+            stmt = stmt.where(c.tags.contains([tag]))  # `tags @> ARRAY[:tag]`: the GIN index
         stmt = _page(stmt, c.id, after_id, limit)
         return (await self.session.scalars(stmt)).all()
 

@@ -1,7 +1,6 @@
 """SQLAlchemy Core tables: the single source of truth for the schema and Alembic autogenerate."""
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     Column,
     DateTime,
@@ -19,7 +18,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import CITEXT, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, CITEXT, JSONB
 
 from assetwatch.domain.api_keys import Role
 

@@ -3,7 +3,10 @@
 from collections.abc import Mapping
 from typing import Any
 
-from assetwatch.domain import Asset, NotFound, Role, Signal
+from pydantic import ValidationError
+
+from assetwatch.domain import Asset, InvalidInput, NotFound, Role, Signal
+from assetwatch.domain.tags import normalise_tag
 from assetwatch.services.auth import Principal
 from assetwatch.services.changes import apply_changes
 from assetwatch.services.pagination import AfterId, Page, decode_cursor, page_by_id
@@ -36,6 +39,7 @@ async def list_assets(
     *,
     kind: str | None = None,
     name_prefix: str | None = None,
+    tag: str | None = None,
     cursor: str | None = None,
     limit: int,
 ) -> Page[Asset]:
@@ -46,10 +50,23 @@ async def list_assets(
             caller.organization_id,
             kind=kind,
             name_prefix=name_prefix,
+            tag=_tag_filter(tag),
             after_id=after.after_id if after else None,
             limit=limit + 1,
         )
     return page_by_id(rows, limit, lambda a: a.id)
+
+
+def _tag_filter(tag: str | None) -> str | None:
+    if tag is None:
+        return None
+    try:
+        return normalise_tag(tag)
+    except ValidationError as error:
+        raise InvalidInput(
+            "not a valid tag",
+            [{"loc": ["query", "tag"], "msg": e["msg"], "type": e["type"]} for e in error.errors()],
+        ) from error
 
 
 async def get_asset(uow: UnitOfWork, caller: Principal, asset_id: int) -> Asset:

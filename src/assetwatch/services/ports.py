@@ -43,6 +43,7 @@ class AssetRepository(Protocol):
         *,
         kind: str | None,
         name_prefix: str | None,
+        tag: str | None,
         after_id: int | None,
         limit: int,
     ) -> Sequence[Asset]: ...

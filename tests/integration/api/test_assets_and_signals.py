@@ -182,3 +182,23 @@ async def test_signals_of_an_unknown_asset_is_404(client: httpx.AsyncClient, acm
 async def test_ids_beyond_bigint_are_422(client: httpx.AsyncClient, acme: Tenant) -> None:
     response = await client.get(f"/v1/assets/{2**63}", headers=acme.auth())
     assert response.status_code == 422
+
+
+async def test_assets_carry_tags_and_filter_by_tag(client: httpx.AsyncClient, acme: Tenant) -> None:
+    for name, tags in [("A", ["North-Field", "fleet-b"]), ("B", ["fleet-b"]), ("C", [])]:
+        created = await client.post(
+            "/v1/assets", json={"name": name, "tags": tags}, headers=acme.auth()
+        )
+        assert created.status_code == 201
+    first = (await client.get("/v1/assets?q=A", headers=acme.auth())).json()["items"][0]
+    assert first["tags"] == ["north-field", "fleet-b"]  # normalised
+    fleet_b = (await client.get("/v1/assets?tag=FLEET-B", headers=acme.auth())).json()
+    assert [a["name"] for a in fleet_b["items"]] == ["A", "B"]
+    patched = await client.patch(
+        f"/v1/assets/{first['id']}", json={"tags": ["south"]}, headers=acme.auth()
+    )
+    assert patched.json()["tags"] == ["south"]
+    north = (await client.get("/v1/assets?tag=north-field", headers=acme.auth())).json()
+    assert north["items"] == []
+    bad = await client.get("/v1/assets?tag=a,b", headers=acme.auth())
+    assert bad.status_code == 422

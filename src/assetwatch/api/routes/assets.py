@@ -42,11 +42,12 @@ async def list_assets(
     uow: Uow,
     kind: Annotated[str | None, Query(max_length=32, description="exact kind")] = None,
     q: Annotated[str | None, Query(max_length=200, description="name prefix, any case")] = None,
+    tag: Annotated[str | None, Query(max_length=64, description="has this tag")] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> Page[AssetOut]:
     page = await assets.list_assets(
-        uow, caller, kind=kind, name_prefix=q, cursor=cursor, limit=limit
+        uow, caller, kind=kind, name_prefix=q, tag=tag, cursor=cursor, limit=limit
     )
     return Page(
         items=[AssetOut.model_validate(a) for a in page.items], next_cursor=page.next_cursor
