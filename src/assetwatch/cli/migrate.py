@@ -95,6 +95,10 @@ LockTimeout = Annotated[
 ]
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _check_lock_timeout(lock_timeout: str) -> None:
     try:
         migrations.session_settings(lock_timeout)
@@ -151,7 +155,7 @@ def migrate_down(
         raise typer.Exit(2)
     _check_lock_timeout(lock_timeout)
     if revision == "base" and not yes:
-        if not sys.stdin.isatty():
+        if not _interactive():
             err("refusing `down base` without --yes: it drops every table and all their data")
             raise typer.Exit(2)
         typer.confirm("Downgrade to base drops every table and all their data. Go on?", abort=True)
