@@ -5,12 +5,30 @@ tenancy), so a service tested against them behaves the same against PostgreSQL.
 """
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
-from assetwatch.domain import ApiKey, Asset, Conflict, Organization, Signal
+from assetwatch.domain import (
+    ApiKey,
+    Asset,
+    Conflict,
+    LatestPoint,
+    Measurement,
+    NotFound,
+    Organization,
+    Reading,
+    Role,
+    Rollup,
+    Signal,
+)
+from assetwatch.domain.readings import BUCKET_ORIGIN
+from assetwatch.services.auth import Principal
 from assetwatch.services.ports import UnitOfWork
+
+_NAME_TAKEN = "a resource with that name already exists"
 
 
 class FakeStore:
@@ -20,11 +38,21 @@ class FakeStore:
         self.organizations: dict[int, Organization] = {}
         self.api_keys: dict[int, ApiKey] = {}
         self.assets: dict[int, Asset] = {}
+        # The measurements table: (signal_id, ts) → value, ts in UTC.
+        self.measurements: dict[tuple[int, datetime], float] = {}
         self.last_id = 0
 
     def next_id(self) -> int:
         self.last_id += 1
         return self.last_id
+
+    def signals(self) -> list[tuple[Asset, Signal]]:
+        return [(a, s) for a in self.assets.values() for s in a.signals]
+
+    def drop_measurements(self, signal_ids: Collection[int | None]) -> None:
+        """ON DELETE CASCADE from signals to measurements."""
+        for key in [k for k in self.measurements if k[0] in signal_ids]:
+            del self.measurements[key]
 
 
 T = TypeVar("T", ApiKey, Asset, Signal)
@@ -41,7 +69,7 @@ class FakeOrganizationRepository:
 
     async def add(self, organization: Organization) -> None:
         if await self.get_by_slug(organization.slug):
-            raise Conflict("a resource with that name already exists")
+            raise Conflict(_NAME_TAKEN)
         organization.id = self.store.next_id()
         self.store.organizations[organization.id] = organization
 
@@ -52,6 +80,7 @@ class FakeOrganizationRepository:
 class FakeApiKeyRepository:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
+        self.prefix_lookups = 0  # what the key cache is there to save
 
     async def add(self, key: ApiKey) -> None:
         key.id = self.store.next_id()
@@ -62,9 +91,12 @@ class FakeApiKeyRepository:
         return key if key and key.organization_id == organization_id else None
 
     async def get_by_prefix(self, prefix: str) -> ApiKey | None:
+        self.prefix_lookups += 1
         return next((k for k in self.store.api_keys.values() if k.prefix == prefix), None)
 
-    async def list(self, organization_id: int, *, after_id: int | None, limit: int) -> Sequence[ApiKey]:
+    async def list(
+        self, organization_id: int, *, after_id: int | None, limit: int
+    ) -> Sequence[ApiKey]:
         mine = [k for k in self.store.api_keys.values() if k.organization_id == organization_id]
         return _page(mine, after_id, limit)
 
@@ -75,10 +107,11 @@ class FakeAssetRepository:
 
     async def add(self, asset: Asset) -> None:
         if any(
-            a.organization_id == asset.organization_id and a.name.casefold() == asset.name.casefold()
+            a.organization_id == asset.organization_id
+            and a.name.casefold() == asset.name.casefold()
             for a in self.store.assets.values()
         ):
-            raise Conflict("a resource with that name already exists")
+            raise Conflict(_NAME_TAKEN)
         asset.id = self.store.next_id()
         for signal in asset.signals:
             signal.id, signal.asset_id = self.store.next_id(), asset.id
@@ -94,6 +127,7 @@ class FakeAssetRepository:
         *,
         kind: str | None,
         name_prefix: str | None,
+        tag: str | None = None,
         after_id: int | None,
         limit: int,
     ) -> Sequence[Asset]:
@@ -103,13 +137,16 @@ class FakeAssetRepository:
             if a.organization_id == organization_id
             and (kind is None or a.kind == kind)
             and (not name_prefix or a.name.casefold().startswith(name_prefix.casefold()))
+            and (tag is None or tag in a.tags)
         ]
         return _page(mine, after_id, limit)
 
     async def delete(self, organization_id: int, asset_id: int) -> bool:
-        if await self.get(organization_id, asset_id) is None:
+        asset = await self.get(organization_id, asset_id)
+        if asset is None:
             return False
         del self.store.assets[asset_id]
+        self.store.drop_measurements({s.id for s in asset.signals})
         return True
 
 
@@ -118,12 +155,7 @@ class FakeSignalRepository:
         self.store = store
 
     def _owned(self, organization_id: int) -> list[tuple[Asset, Signal]]:
-        return [
-            (a, s)
-            for a in self.store.assets.values()
-            if a.organization_id == organization_id
-            for s in a.signals
-        ]
+        return [(a, s) for a, s in self.store.signals() if a.organization_id == organization_id]
 
     async def get(self, organization_id: int, signal_id: int) -> Signal | None:
         return next((s for _, s in self._owned(organization_id) if s.id == signal_id), None)
@@ -138,8 +170,91 @@ class FakeSignalRepository:
         for asset, signal in self._owned(organization_id):
             if signal.id == signal_id:
                 asset.signals = [s for s in asset.signals if s.id != signal_id]
+                self.store.drop_measurements({signal_id})
                 return True
         return False
+
+
+def _utc(ts: datetime) -> datetime:
+    return ts.astimezone(UTC)
+
+
+class FakeMeasurementRepository:
+    """The rules of `assetwatch.db.queries`: upsert by (signal, ts), latest point only forward,
+    half-open ranges, buckets aligned on `BUCKET_ORIGIN` like `date_bin`."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.writes = 0  # statements: the real repository writes a batch in one
+
+    async def owned_signal_ids(self, organization_id: int, signal_ids: Collection[int]) -> set[int]:
+        wanted = set(signal_ids)
+        return {
+            s.id
+            for a, s in self.store.signals()
+            if a.organization_id == organization_id and s.id is not None and s.id in wanted
+        }
+
+    async def write(self, points: Sequence[Measurement]) -> None:
+        self.writes += 1
+        signals = {s.id: s for _, s in self.store.signals()}
+        if any(p.signal_id not in signals for p in points):
+            raise NotFound("the parent resource no longer exists")  # the foreign key
+        newest: dict[int, Measurement] = {}
+        for point in points:
+            self.store.measurements[(point.signal_id, _utc(point.ts))] = point.value
+            held = newest.get(point.signal_id)
+            if held is None or point.ts > held.ts:
+                newest[point.signal_id] = point
+        for signal_id, point in newest.items():
+            signal = signals[signal_id]
+            if signal.last_ts is None or signal.last_ts <= point.ts:
+                signal.last_ts, signal.last_value = _utc(point.ts), point.value
+
+    def _window(
+        self, signal_id: int, start: datetime | None, end: datetime | None
+    ) -> list[tuple[datetime, float]]:
+        return sorted(
+            (ts, value)
+            for (sid, ts), value in self.store.measurements.items()
+            if sid == signal_id and (start is None or ts >= start) and (end is None or ts < end)
+        )
+
+    async def readings(
+        self,
+        signal_id: int,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        descending: bool,
+        limit: int,
+    ) -> Sequence[Reading]:
+        rows = self._window(signal_id, start, end)
+        if descending:
+            rows.reverse()
+        return [Reading(ts, value) for ts, value in rows[:limit]]
+
+    async def rollups(
+        self, signal_id: int, *, start: datetime, end: datetime, bucket: timedelta
+    ) -> Sequence[Rollup]:
+        buckets: dict[datetime, list[float]] = {}
+        for ts, value in self._window(signal_id, start, end):
+            bucket_start = BUCKET_ORIGIN + ((ts - BUCKET_ORIGIN) // bucket) * bucket
+            buckets.setdefault(bucket_start, []).append(value)
+        return [
+            Rollup(b, len(values), min(values), max(values), sum(values) / len(values))
+            for b, values in sorted(buckets.items())
+        ]
+
+    async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
+        asset = self.store.assets.get(asset_id)
+        if asset is None or asset.organization_id != organization_id:
+            return None
+        return [
+            LatestPoint(s.id, s.name, s.unit, s.last_ts, s.last_value)
+            for s in sorted(asset.signals, key=lambda s: s.id or 0)
+            if s.id is not None
+        ]
 
 
 class FakeUnitOfWork:
@@ -151,6 +266,7 @@ class FakeUnitOfWork:
         self.api_keys = FakeApiKeyRepository(self.store)
         self.assets = FakeAssetRepository(self.store)
         self.signals = FakeSignalRepository(self.store)
+        self.measurements = FakeMeasurementRepository(self.store)
         self.commits = 0
         self._snapshot: dict[str, object] | None = None
 
@@ -169,10 +285,110 @@ class FakeUnitOfWork:
             self._snapshot = None
 
     async def commit(self) -> None:
+        """Flush like the database: unique names (any case) hold, new signals get their ids.
+
+        A clash raises `Conflict` and keeps the snapshot, so leaving the block rolls back.
+        """
+        assets = list(self.store.assets.values())
+        _check_unique((a.organization_id, a.name.casefold()) for a in assets)
+        for asset in assets:
+            _check_unique(s.name.casefold() for s in asset.signals)
+            for signal in asset.signals:
+                if signal.id is None:
+                    signal.id, signal.asset_id = self.store.next_id(), asset.id
         self.commits += 1
         self._snapshot = None
+
+
+def _check_unique(keys: Iterable[Hashable]) -> None:
+    seen: set[Hashable] = set()
+    for key in keys:
+        if key in seen:
+            raise Conflict(_NAME_TAKEN)
+        seen.add(key)
 
 
 def _conforms(uow: FakeUnitOfWork) -> UnitOfWork:
     """mypy checks that the fake satisfies the protocol the services use."""
     return uow
+
+
+# --- test data -----------------------------------------------------------------------------------
+
+
+def principal(organization_id: int, role: Role, key_id: int = 1) -> Principal:
+    """A caller as `authenticate` would return it, without going through a key."""
+    return Principal(organization_id=organization_id, key_id=key_id, role=role)
+
+
+async def seed_organization(uow: FakeUnitOfWork, slug: str) -> int:
+    """Straight into the store (no unit of work, no service): test setup, not a use case."""
+    organization = Organization(slug=slug, name=slug.title())
+    await uow.organizations.add(organization)
+    assert organization.id is not None
+    return organization.id
+
+
+async def seed_asset(
+    uow: FakeUnitOfWork, organization_id: int, name: str, *signals: str, kind: str = "generic"
+) -> Asset:
+    """An asset and its signals, with ids, straight into the store."""
+    asset = Asset(
+        organization_id=organization_id,
+        name=name,
+        kind=kind,
+        signals=[Signal(name=s, unit="u") for s in signals],
+    )
+    await uow.assets.add(asset)
+    return asset
+
+
+def state(store: FakeStore) -> dict[str, Any]:
+    """Everything the store holds, as plain data: equal before and after means nothing changed."""
+    return {
+        "organizations": {k: v.model_dump() for k, v in store.organizations.items()},
+        "api_keys": {k: v.model_dump() for k, v in store.api_keys.items()},
+        "assets": {k: v.model_dump() for k, v in store.assets.items()},
+        "measurements": dict(store.measurements),
+        "last_id": store.last_id,
+    }
+
+
+@dataclass(frozen=True)
+class World:
+    """Two organisations. Mine: asset "Tractor" with signals "temp" and "fuel". Theirs: asset
+    "Rival" with signal "temp". Ids only: objects read from the store go stale on a rollback."""
+
+    uow: FakeUnitOfWork
+    org: int
+    other_org: int
+    asset_id: int
+    temp_id: int
+    fuel_id: int
+    other_asset_id: int
+    other_signal_id: int
+
+    def caller(self, role: Role = Role.admin) -> Principal:
+        return principal(self.org, role)
+
+    def outsider(self, role: Role = Role.admin) -> Principal:
+        return principal(self.other_org, role, key_id=2)
+
+    @property
+    def store(self) -> FakeStore:
+        return self.uow.store
+
+    def signal(self, signal_id: int) -> Signal:
+        """The stored signal (fresh from the store, for assertions)."""
+        return next(s for _, s in self.store.signals() if s.id == signal_id)
+
+
+async def build_world() -> World:
+    uow = FakeUnitOfWork()
+    org, other_org = await seed_organization(uow, "acme"), await seed_organization(uow, "rival")
+    mine = await seed_asset(uow, org, "Tractor", "temp", "fuel", kind="tractor")
+    theirs = await seed_asset(uow, other_org, "Rival", "temp")
+    ids = [mine.id, *(s.id for s in mine.signals), theirs.id, *(s.id for s in theirs.signals)]
+    assert all(i is not None for i in ids)
+    asset_id, temp_id, fuel_id, other_asset_id, other_signal_id = (i or 0 for i in ids)
+    return World(uow, org, other_org, asset_id, temp_id, fuel_id, other_asset_id, other_signal_id)
