@@ -7,11 +7,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @dataclass(slots=True)
@@ -32,8 +33,10 @@ def _count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         counter.value += 1
 
 
-def count_statements_of(engine: Engine) -> None:
+def count_statements_of(engine: "Engine") -> None:
     """Count every statement `engine` sends while a `counting_statements()` block is active."""
+    from sqlalchemy import event  # here, so that logging set-up alone never loads SQLAlchemy
+
     if not event.contains(engine, "before_cursor_execute", _count):
         event.listen(engine, "before_cursor_execute", _count)
 

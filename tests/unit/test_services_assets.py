@@ -140,11 +140,6 @@ async def test_patching_with_the_current_values_writes_nothing(world: World) -> 
     assert world.uow.commits == commits
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: apply_changes compares the raw value, so a value that normalises to the current "
-    "one (trimmed name) counts as a change and bumps updated_at",
-)
 async def test_patching_a_name_that_normalises_to_the_current_one_changes_nothing(
     world: World,
 ) -> None:

@@ -63,7 +63,8 @@ def check_range(start: datetime, end: datetime) -> None:
 def check_bucket_count(start: datetime, end: datetime, bucket: timedelta) -> int:
     """The number of buckets `[start, end)` spans; more than MAX_BUCKETS is refused."""
     check_range(start, end)
-    count = math.ceil((end - start) / bucket) + 1  # +1: the first bucket may start before `start`
+    first = BUCKET_ORIGIN + ((start - BUCKET_ORIGIN) // bucket) * bucket  # may precede `start`
+    count = math.ceil((end - first) / bucket)
     if count > MAX_BUCKETS:
         raise InvalidInput(
             f"{count} buckets requested, at most {MAX_BUCKETS}: widen the bucket or the range",

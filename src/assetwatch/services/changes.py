@@ -17,7 +17,8 @@ def apply_changes(entity: BaseModel, changes: Mapping[str, Any]) -> bool:
     """
     changed = False
     for field, value in changes.items():
-        if getattr(entity, field) == value:
+        before = getattr(entity, field)
+        if before == value:
             continue
         try:
             setattr(entity, field, value)
@@ -29,5 +30,5 @@ def apply_changes(entity: BaseModel, changes: Mapping[str, Any]) -> bool:
                     for e in error.errors()
                 ],
             ) from error
-        changed = True
+        changed |= getattr(entity, field) != before  # " Tractor " normalises to "Tractor"
     return changed

@@ -127,7 +127,13 @@ async def readings(
 
 def _just_after(ts: datetime, start: datetime | None) -> datetime:
     """PostgreSQL keeps microseconds: the next possible timestamp after `ts`."""
-    following = ts + timedelta(microseconds=1)
+    try:
+        following = ts + timedelta(microseconds=1)
+    except OverflowError as error:  # only a forged cursor points past the end of time
+        raise InvalidInput(
+            "the cursor is not valid: pass back next_cursor exactly as received",
+            [{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "cursor"}],
+        ) from error
     return following if start is None else max(start, following)
 
 
