@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -237,7 +238,11 @@ def test_two_concurrent_migrate_up_runs_both_succeed_and_apply_the_schema_once(
     """
     env = {**os.environ, "DATABASE_URL": fresh_database_url}
     logs = [tmp_path / f"job{i}.err" for i in (1, 2)]
-    with connect(fresh_database_url) as gate:
+    jobs: list[subprocess.Popen[str]] = []
+    with ExitStack() as cleanup:
+        # Whatever fails below, no run is left behind connected to the database.
+        cleanup.callback(lambda: [(job.kill(), job.wait()) for job in jobs])
+        gate = cleanup.enter_context(connect(fresh_database_url))
         gate.execute(
             text(
                 "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL,"
@@ -246,16 +251,16 @@ def test_two_concurrent_migrate_up_runs_both_succeed_and_apply_the_schema_once(
         )
         gate.commit()
         gate.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
-        jobs = [
-            subprocess.Popen(
-                [ASSETWATCH, "migrate", "up", "--lock-timeout", "60s"],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=log.open("w"),
-                text=True,
+        for log in logs:
+            jobs.append(
+                subprocess.Popen(
+                    [ASSETWATCH, "migrate", "up", "--lock-timeout", "60s"],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=cleanup.enter_context(log.open("w")),
+                    text=True,
+                )
             )
-            for log in logs
-        ]
         deadline = time.monotonic() + 60
         while True:
             lock_waiters = sum(WAITING_FOR_THE_LOCK in log.read_text() for log in logs)
@@ -265,10 +270,9 @@ def test_two_concurrent_migrate_up_runs_both_succeed_and_apply_the_schema_once(
             assert time.monotonic() < deadline, "the two runs never reached the gate"
             time.sleep(0.05)
         gate.commit()  # releases the table: both go
-
-    outputs = [job.communicate(timeout=60)[0] for job in jobs]
+        outputs = [job.communicate(timeout=60)[0] for job in jobs]
     errors = [log.read_text() for log in logs]
-    assert [job.returncode for job in jobs] == [0, 0], errors
+    assert [job.returncode for job in jobs] == [0, 0], "\n\n".join(errors)
     summaries = sorted(outputs)
     assert summaries[0].startswith(f"already at {HEAD} (head): nothing to do"), summaries
     assert "waited" in summaries[0]
