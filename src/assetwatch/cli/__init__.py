@@ -4,13 +4,14 @@ import logging
 
 import typer
 
-from assetwatch.cli import migrate, serve, tenants
+from assetwatch.cli import migrate, seed, serve, tenants
 
 app = typer.Typer(help="assetwatch: asset telemetry service", no_args_is_help=True)
 app.command()(serve.serve)
 app.add_typer(migrate.app, name="migrate")
 app.add_typer(tenants.orgs_app, name="orgs")
 app.add_typer(tenants.keys_app, name="keys")
+app.command()(seed.seed)
 
 
 def main() -> None:

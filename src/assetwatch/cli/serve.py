@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from assetwatch.cli._common import database, err
+from assetwatch.cli.seed import bootstrap_demo, client_base_url
 from assetwatch.config import get_settings
 from assetwatch.db import migrations
 
@@ -15,6 +16,14 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="embedded database only: on the first start, create organisation 'demo' with "
+            "the data/demo farm (a week of readings ending now) and print an admin key",
+        ),
+    ] = False,
 ) -> None:
     """Serve the API with uvicorn (embedded PostgreSQL, migrated, when DATABASE_URL is unset)."""
     import uvicorn
@@ -24,6 +33,11 @@ def serve(
     with database(settings) as url:
         if embedded:
             migrations.upgrade(url)
+        demo_lines: list[str] = []
+        if demo and embedded:
+            demo_lines = bootstrap_demo(url, client_base_url(host, port))
+        elif demo:
+            err("--demo applies to the embedded database only (DATABASE_URL is set): ignored")
         os.environ["DATABASE_URL"] = url  # workers build their own settings from the env
         get_settings.cache_clear()
         if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
@@ -33,6 +47,8 @@ def serve(
         err(f"assetwatch listening on {base}  (docs: {base}/docs, readiness: {base}/readyz)")
         err("create a tenant and a key:  assetwatch orgs create --slug acme --name Acme")
         err("                            assetwatch keys create --org acme --role admin")
+        for line in demo_lines:
+            err(line)
         uvicorn.run(
             "assetwatch.api.app:create_served_app",
             factory=True,
