@@ -19,8 +19,8 @@ help: ## list targets
 
 install: .venv/.synced ## install uv and the locked environment
 
-run: install ## serve on an embedded PostgreSQL (migrated) at http://$(HOST):$(PORT)
-	$(RUN) assetwatch serve --host $(HOST) --port $(PORT)
+run: install ## serve the demo on an embedded PostgreSQL (migrated) at http://$(HOST):$(PORT)
+	$(RUN) assetwatch serve --demo --host $(HOST) --port $(PORT)
 
 test: install ## the whole suite: unit (alone, so its purity guard applies), then the rest
 	$(RUN) pytest tests/unit
