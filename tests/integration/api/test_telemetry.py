@@ -233,3 +233,19 @@ async def test_naive_range_bounds_are_422(
         headers=acme.auth(),
     )
     assert response.status_code == 422
+
+
+async def test_the_same_batch_twice_leaves_the_same_rows(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet
+) -> None:
+    points = [
+        {"signal_id": sid, "ts": at(m), "value": m * 1.5}
+        for sid in fleet.signal_ids
+        for m in range(50)
+    ]
+    first = await ingest(client, acme, points)
+    second = await ingest(client, acme, points)  # a device retrying after a timeout
+    assert first.json() == second.json() == {"written": 100}
+    for sid in fleet.signal_ids:
+        body = await read(client, acme, sid, "limit=1000")
+        assert [p["value"] for p in body["items"]] == [m * 1.5 for m in range(50)]
