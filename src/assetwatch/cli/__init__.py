@@ -4,7 +4,7 @@ import logging
 
 import typer
 
-from assetwatch.cli import migrate, seed, serve, tenants
+from assetwatch.cli import migrate, seed, serve, smoke, tenants
 
 app = typer.Typer(help="assetwatch: asset telemetry service", no_args_is_help=True)
 app.command()(serve.serve)
@@ -12,6 +12,7 @@ app.add_typer(migrate.app, name="migrate")
 app.add_typer(tenants.orgs_app, name="orgs")
 app.add_typer(tenants.keys_app, name="keys")
 app.command()(seed.seed)
+app.command()(smoke.smoke)
 
 
 def main() -> None:
