@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assetwatch.domain import Role
 from assetwatch.domain.tags import Tags
-from assetwatch.domain.types import Description, FiniteFloat, Name, ShortText, Timestamp
+from assetwatch.domain.types import Attributes, Description, FiniteFloat, Name, ShortText, Timestamp
 
 T = TypeVar("T")
 
@@ -97,7 +97,7 @@ class AssetCreate(Input):
     name: Name = Field(examples=["Tractor 7"])
     kind: ShortText = Field("generic", examples=["tractor"])
     description: Description = ""
-    attributes: dict[str, Any] = Field(default_factory=dict, examples=[{"vin": "JD8R-4410"}])
+    attributes: Attributes = Field(default_factory=dict, examples=[{"vin": "JD8R-4410"}])
     tags: Tags = Field(default_factory=list, examples=[["north-field", "fleet-b"]])
 
 
@@ -105,7 +105,7 @@ class AssetUpdate(Input):
     name: Name | None = None
     kind: ShortText | None = None
     description: Description | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: Attributes | None = None
     tags: Tags | None = Field(None, description="replaces the whole list")
 
 

@@ -1,7 +1,6 @@
 """Assets: machines, vehicles, sensor nodes. The aggregate root of their signals."""
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -10,6 +9,7 @@ from assetwatch.domain.signals import Signal
 from assetwatch.domain.tags import Tags
 from assetwatch.domain.types import (
     ENTITY_CONFIG,
+    Attributes,
     Description,
     Name,
     ShortText,
@@ -25,7 +25,7 @@ class Asset(BaseModel):
     name: Name
     kind: ShortText = "generic"
     description: Description = ""
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: Attributes = Field(default_factory=dict)
     tags: Tags = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -3,9 +3,9 @@
 import math
 import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, JsonValue, StringConstraints
 
 # Every entity validates assignments, so a rejected value never reaches the database.
 ENTITY_CONFIG = ConfigDict(validate_assignment=True, extra="forbid")
@@ -36,6 +36,23 @@ def _finite(value: float) -> float:
 
 
 FiniteFloat = Annotated[float, AfterValidator(_finite)]
+
+
+def _finite_json(value: Any) -> Any:
+    """JSON as PostgreSQL's jsonb accepts it: no NaN or Infinity anywhere inside."""
+    if isinstance(value, float):
+        _finite(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _finite_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            _finite_json(item)
+    return value
+
+
+# Free-form attributes of an asset, stored as jsonb.
+Attributes = Annotated[dict[str, JsonValue], AfterValidator(_finite_json)]
 Timestamp = AwareDatetime
 
 

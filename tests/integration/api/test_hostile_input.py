@@ -1,0 +1,128 @@
+"""Hostile and malformed input: always a 4xx problem, never a 500."""
+
+import httpx
+import pytest
+
+from .conftest import Fleet, Tenant
+
+pytestmark = pytest.mark.api
+
+JSON = {"content-type": "application/json"}
+
+
+def assert_problem(response: httpx.Response, *statuses: int) -> None:
+    assert response.status_code in statuses, (response.status_code, response.text[:300])
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_deeply_nested_json_is_refused_cleanly(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    depth = 10_000
+    body = '{"name": "deep", "attributes": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+    response = await client.post("/v1/assets", content=body, headers={**acme.auth(), **JSON})
+    assert response.status_code < 500, response.text[:300]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+async def test_non_finite_numbers_are_422(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, literal: str
+) -> None:
+    body = (
+        f'{{"points": [{{"signal_id": {fleet.signal_ids[0]}, '
+        f'"ts": "2026-11-01T00:00:00Z", "value": {literal}}}]}}'
+    )
+    response = await client.post("/v1/measurements", content=body, headers={**acme.auth(), **JSON})
+    assert_problem(response, 422)
+
+
+async def test_non_finite_numbers_in_attributes_are_refused(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    body = '{"name": "nan asset", "attributes": {"x": NaN}}'
+    response = await client.post("/v1/assets", content=body, headers={**acme.auth(), **JSON})
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("path", ["/v1/assets", "/v1/measurements"])
+async def test_non_utf8_bodies_are_refused(
+    client: httpx.AsyncClient, acme: Tenant, path: str
+) -> None:
+    response = await client.post(
+        path, content=b'{"name": "\xff\xfe"}', headers={**acme.auth(), **JSON}
+    )
+    assert_problem(response, 400, 422)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+async def test_wrong_content_types_are_refused(
+    client: httpx.AsyncClient, acme: Tenant, content_type: str
+) -> None:
+    response = await client.post(
+        "/v1/assets",
+        content=b'{"name": "typed"}',
+        headers={**acme.auth(), "content-type": content_type},
+    )
+    assert_problem(response, 415, 422)
+
+
+async def test_ids_beyond_bigint_in_paths_and_bodies_are_422(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    huge = 2**63
+    for path in (
+        f"/v1/assets/{huge}",
+        f"/v1/signals/{huge}",
+        f"/v1/signals/{huge}/measurements",
+        f"/v1/assets/{huge}/latest",
+        "/v1/assets/-1",
+    ):
+        assert_problem(await client.get(path, headers=acme.auth()), 422)
+    body = {"points": [{"signal_id": huge, "ts": "2026-11-01T00:00:00Z", "value": 1}]}
+    assert_problem(await client.post("/v1/measurements", json=body, headers=acme.auth()), 422)
+
+
+@pytest.mark.parametrize(
+    "cursor", ["%%%", "eyJhZnRlcl9pZCI6ICJ4In0", "bnVsbA", "eyJhZnRlcl90cyI6IDF9", "A" * 600]
+)
+async def test_tampered_cursors_are_422_on_every_list(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, cursor: str
+) -> None:
+    for path in (
+        "/v1/assets",
+        f"/v1/assets/{fleet.asset_id}/signals",
+        "/v1/api-keys",
+        f"/v1/signals/{fleet.signal_ids[0]}/measurements",
+    ):
+        response = await client.get(path, params={"cursor": cursor}, headers=acme.auth())
+        assert_problem(response, 422)
+
+
+async def test_unknown_query_parameters_are_ignored(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet
+) -> None:
+    for path in ("/v1/assets", f"/v1/assets/{fleet.asset_id}/latest"):
+        response = await client.get(path, params={"sort": "evil", "x": "1"}, headers=acme.auth())
+        assert response.status_code == 200
+
+
+async def test_absurd_query_values_are_422(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet
+) -> None:
+    sid = fleet.signal_ids[0]
+    for query in (
+        {"start": "not-a-date"},
+        {"start": "2026-11-02T00:00:00Z", "end": "2026-11-01T00:00:00Z"},
+        {"order": "sideways"},
+        {"limit": "10001"},
+        {"limit": "-5"},
+    ):
+        response = await client.get(
+            f"/v1/signals/{sid}/measurements", params=query, headers=acme.auth()
+        )
+        assert_problem(response, 422)
+    huge_window = {"bucket": "1s", "start": "0001-01-01T00:00:00Z", "end": "9999-12-31T00:00:00Z"}
+    response = await client.get(
+        f"/v1/signals/{sid}/rollups", params=huge_window, headers=acme.auth()
+    )
+    assert_problem(response, 422)
