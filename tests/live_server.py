@@ -27,6 +27,8 @@ class LiveServer:
     base_url: str
     admin_key: str
     log: Path
+    data_dir: Path  # the embedded PostgreSQL lives in data_dir/postgres
+    process: "subprocess.Popen[bytes]"
 
 
 def free_port() -> int:
@@ -90,9 +92,9 @@ def live_server(org: str = "smoke") -> Iterator[LiveServer]:
                 capture_output=True,
                 text=True,
             ).stdout.strip()
-            yield LiveServer(base_url, key, log)
+            yield LiveServer(base_url, key, log, Path(tmp), process)
         finally:
-            process.terminate()
+            process.terminate()  # a no-op when the test already stopped it
             try:
                 process.wait(SHUTDOWN_TIMEOUT)
             except subprocess.TimeoutExpired:

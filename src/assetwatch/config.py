@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     db_connect_timeout: int = Field(2, ge=1, description="seconds")
     db_statement_timeout_ms: int = Field(5000, ge=0, description="0 disables")
 
+    # In-flight requests get this long to finish after SIGTERM (keep it below the pod's
+    # terminationGracePeriodSeconds, minus the preStop sleep).
+    shutdown_grace_seconds: int = Field(20, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 

@@ -1,7 +1,9 @@
 """`assetwatch serve`."""
 
 import os
+import signal
 import tempfile
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -10,6 +12,15 @@ from assetwatch.cli._common import database, err
 from assetwatch.cli.seed import bootstrap_demo, client_base_url
 from assetwatch.config import get_settings
 from assetwatch.db import migrations
+
+
+def _stop_after_drain(signum: int, frame: FrameType | None) -> None:
+    """uvicorn drains on SIGTERM/SIGINT, then re-raises the signal to the previous handler.
+
+    With the default handlers that re-raise kills the process (exit -15, or a KeyboardInterrupt
+    traceback) before the embedded PostgreSQL is stopped. This handler is that previous handler:
+    it does nothing, so `uvicorn.run` returns, the database context closes, and we exit 0.
+    """
 
 
 def serve(
@@ -49,6 +60,8 @@ def serve(
         err("                            assetwatch keys create --org acme --role admin")
         for line in demo_lines:
             err(line)
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop, _stop_after_drain)
         uvicorn.run(
             "assetwatch.api.app:create_served_app",
             factory=True,
@@ -60,4 +73,5 @@ def serve(
             access_log=False,  # the app logs one richer line per request
             server_header=False,
             proxy_headers=True,
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
