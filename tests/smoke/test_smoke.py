@@ -20,6 +20,8 @@ def test_liveness(anonymous: httpx.Client) -> None:
     response = anonymous.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "uvicorn" not in response.headers.get("server", "")  # no server banner
 
 
 def test_readiness_means_schema_at_head(anonymous: httpx.Client) -> None:
