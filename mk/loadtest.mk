@@ -1,0 +1,19 @@
+# Load tests with Locust and the SLO gate (any failure, or any endpoint's p99 >= 200 ms, fails).
+
+.PHONY: loadtest
+
+DURATION ?= 60s
+USERS ?= 20
+SPAWN_RATE ?= 5
+REPORTS := loadtest/reports
+
+loadtest: install ## Locust headless for DURATION (USERS, SPAWN_RATE; HOST + AW_ADMIN_KEY or a local server), then the SLO gate
+ifdef HOST
+	@test -n "$$AW_ADMIN_KEY" || { echo 'set AW_ADMIN_KEY to an admin key of the target'; exit 2; }
+	mkdir -p $(REPORTS)
+	$(RUN) locust -f loadtest/locustfile.py --headless --host "$(HOST)" -u $(USERS) -r $(SPAWN_RATE) \
+		-t $(DURATION) --csv $(REPORTS)/run --html $(REPORTS)/report.html --only-summary --stop-timeout 5
+	$(RUN) python loadtest/slo_check.py $(REPORTS)/run
+else
+	$(RUN) python loadtest/run_local.py --users $(USERS) --spawn-rate $(SPAWN_RATE) --duration $(DURATION) --reports $(REPORTS)
+endif
