@@ -8,7 +8,8 @@ SPAWN_RATE ?= 5
 REPORTS := loadtest/reports
 
 loadtest: install ## Locust headless for DURATION (USERS, SPAWN_RATE; HOST + AW_ADMIN_KEY or a local server), then the SLO gate
-ifdef HOST
+# HOST given on the command line or in the environment (the root Makefile's HOST is for `run`)
+ifneq ($(filter command line environment,$(origin HOST)),)
 	@test -n "$$AW_ADMIN_KEY" || { echo 'set AW_ADMIN_KEY to an admin key of the target'; exit 2; }
 	mkdir -p $(REPORTS)
 	$(RUN) locust -f loadtest/locustfile.py --headless --host "$(HOST)" -u $(USERS) -r $(SPAWN_RATE) \

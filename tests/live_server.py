@@ -61,7 +61,7 @@ def _wait_until_ready(base_url: str, process: subprocess.Popen[bytes], log: Path
 
 
 @contextmanager
-def live_server(org: str = "smoke") -> Iterator[LiveServer]:
+def live_server(org: str = "smoke", workers: int = 1) -> Iterator[LiveServer]:
     """Serve on 127.0.0.1 with a fresh data dir; create `org` and an admin key with the CLI."""
     with tempfile.TemporaryDirectory(prefix="assetwatch-live-") as tmp:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -71,7 +71,16 @@ def live_server(org: str = "smoke") -> Iterator[LiveServer]:
         log = Path(tmp) / "serve.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [_assetwatch(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    _assetwatch(),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                ],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
