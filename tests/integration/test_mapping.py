@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assetwatch.db import tables
 from assetwatch.db.mappers import clear_mappers, start_mappers
-from assetwatch.domain import ApiKey, Asset, Measurement, Organization, Role, Signal
+from assetwatch.domain import ApiKey, Asset, Organization, Role, Signal
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -150,8 +150,9 @@ async def test_deleting_an_asset_cascades_to_signals_and_measurements(
         asset = await session.get(Asset, asset_id)
         assert asset is not None
         signal_id = asset.signals[0].id
-        session.add(Measurement(signal_id=signal_id or 0, ts=datetime.now(UTC), value=1.5))
-        await session.flush()
+        await session.execute(
+            insert(tables.measurements).values(signal_id=signal_id, ts=datetime.now(UTC), value=1.5)
+        )
         await session.delete(asset)
         await session.commit()
     async with session_factory() as session:

@@ -9,9 +9,9 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assetwatch.domain import Role
+from assetwatch.domain import Measurement, Role
 from assetwatch.domain.tags import Tags
-from assetwatch.domain.types import Attributes, Description, FiniteFloat, Name, ShortText, Timestamp
+from assetwatch.domain.types import Attributes, Description, Name, ShortText
 
 T = TypeVar("T")
 
@@ -127,14 +127,8 @@ class AssetDetail(AssetOut):
 # --- telemetry ---------------------------------------------------------------------------------
 
 
-class PointIn(Input):
-    signal_id: int = Field(ge=1, le=2**63 - 1, examples=[1])
-    ts: Timestamp = Field(examples=["2026-11-22T08:00:00Z"])
-    value: FiniteFloat = Field(examples=[81.5])
-
-
 class IngestRequest(Input):
-    points: list[PointIn] = Field(description="at most 10,000 points (configurable)")
+    points: list[Measurement] = Field(description="at most 10,000 points (configurable)")
 
 
 class IngestResult(BaseModel):

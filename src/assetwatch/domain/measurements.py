@@ -4,19 +4,22 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from assetwatch.domain.types import FiniteFloat, Timestamp
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_ID = 2**63 - 1  # ids are positive 64-bit integers
 
 
 class Measurement(BaseModel):
+    """Validated once, straight from the request bytes: a batch holds thousands of them."""
+
     model_config = ConfigDict(extra="forbid")
 
-    signal_id: int
-    ts: Timestamp
-    value: FiniteFloat
+    signal_id: int = Field(ge=1, le=MAX_ID, examples=[1])
+    ts: Timestamp = Field(examples=["2026-11-22T08:00:00Z"])
+    value: FiniteFloat = Field(examples=[81.5])
 
     def is_from_the_future(self, now: datetime, skew: timedelta = MAX_CLOCK_SKEW) -> bool:
         return self.ts > now + skew
