@@ -18,3 +18,12 @@ ifneq ($(filter command line environment,$(origin HOST)),)
 else
 	$(RUN) python loadtest/run_local.py --users $(USERS) --spawn-rate $(SPAWN_RATE) --duration $(DURATION) --reports $(REPORTS)
 endif
+
+# Benchmark: assetwatch against the raw floor (its own SQL behind a bare FastAPI/psycopg app) on
+# one embedded PostgreSQL; rewrites docs/benchmarks.md (figures) and loadtest/reports/bench.json.
+.PHONY: bench
+BENCH_SECONDS ?= 10
+
+bench: install ## assetwatch vs the raw floor (ingest, last-100 read): max rate, p99 at 70 %; writes docs/benchmarks.md
+	@command -v wrk >/dev/null || echo 'wrk not installed: using the asyncio client (apt-get install wrk for lower client overhead)'
+	timeout 300 $(RUN) python loadtest/bench/run.py --seconds $(BENCH_SECONDS)

@@ -1,0 +1,76 @@
+"""The raw floor for `make bench`: the service's own SQL behind a minimal FastAPI + psycopg app.
+
+No auth, tenancy, validation models, metrics or logging: what is left is HTTP, JSON and the
+statements themselves. The SQL is not copied: ingest is `assetwatch.db.queries.INGEST` and the
+read is `readings_statement(...)`, both compiled with SQLAlchemy's psycopg dialect (the dialect
+the service runs them through, casts included), so the two cannot drift apart.
+
+    FLOOR_DATABASE_URL=postgresql://... uvicorn loadtest.bench.floor_app:app --port 8001
+"""
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+
+from assetwatch.db.queries import INGEST, readings_statement
+
+_DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
+INGEST_SQL = str(INGEST.compile(dialect=_DIALECT))
+_last_100 = readings_statement(0, start=None, end=None, descending=True, limit=100).compile(
+    dialect=_DIALECT
+)
+LAST_100_SQL = str(_last_100)
+# The read's parameter names as SQLAlchemy compiled them (signal id first, then the limit).
+_SIGNAL_PARAM, _LIMIT_PARAM = list(_last_100.params)
+# The service's session settings (db/engine.py): UTC, custom plans, a statement timeout.
+OPTIONS = "-c timezone=UTC -c plan_cache_mode=force_custom_plan -c statement_timeout=5000"
+
+
+def _dsn() -> str:
+    url = os.environ["FLOOR_DATABASE_URL"]
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    pool = AsyncConnectionPool(
+        _dsn(), min_size=10, max_size=10, kwargs={"options": OPTIONS}, open=False
+    )
+    await pool.open(wait=True)
+    app.state.pool = pool
+    yield
+    await pool.close()
+
+
+app = FastAPI(lifespan=_lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+
+
+@app.post("/floor/measurements")
+async def ingest(request: Request) -> Response:
+    points: list[dict[str, Any]] = orjson.loads(await request.body())["points"]
+    params = {
+        "signal_ids": [p["signal_id"] for p in points],
+        "ts": [datetime.fromisoformat(p["ts"]) for p in points],
+        "values": [float(p["value"]) for p in points],
+    }
+    async with request.app.state.pool.connection() as conn:
+        await conn.execute(INGEST_SQL, params)
+    return Response(orjson.dumps({"written": len(points)}), media_type="application/json")
+
+
+@app.get("/floor/signals/{signal_id}/last100")
+async def last_100(signal_id: int, request: Request) -> Response:
+    async with request.app.state.pool.connection() as conn:
+        cursor = await conn.execute(LAST_100_SQL, {_SIGNAL_PARAM: signal_id, _LIMIT_PARAM: 100})
+        rows = await cursor.fetchall()
+    items = [{"ts": ts, "value": value} for ts, value in rows]
+    return Response(
+        orjson.dumps({"items": items, "next_cursor": None}), media_type="application/json"
+    )

@@ -1,0 +1,214 @@
+"""Load generators for `make bench`, all on 127.0.0.1 and bounded in time.
+
+- `closed_loop`: N connections, each sends its next request as soon as the last one answered
+  (the maximum throughput); `wrk_closed_loop` does the same with wrk when it is installed.
+- `open_loop`: requests start on a fixed schedule (`rate` a second) whatever the answers do, and
+  latency counts from the scheduled start, so a slow server cannot hide its queue (no
+  coordinated omission).
+
+A minimal HTTP/1.1 keep-alive client on asyncio streams: httpx would spend more CPU than the
+server it measures on a 2-core machine.
+"""
+
+import asyncio
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+# request number -> (method, path, body)
+RequestFactory = Callable[[int], tuple[str, str, bytes]]
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    tool: str
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(q / 100 * len(sorted_values)))]
+
+
+def _result(latencies: list[float], errors: int, seconds: float, tool: str) -> Result:
+    latencies.sort()
+    return Result(
+        len(latencies),
+        errors,
+        seconds,
+        percentile(latencies, 50) * 1000,
+        percentile(latencies, 99) * 1000,
+        tool,
+    )
+
+
+class Connection:
+    def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        self.head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.head}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def closed_loop(
+    host: str,
+    port: int,
+    headers: dict[str, str],
+    make: RequestFactory,
+    *,
+    connections: int,
+    seconds: float,
+) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(10**12))
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    async def worker() -> None:
+        nonlocal errors
+        conn = Connection(host, port, headers)
+        try:
+            while time.perf_counter() < deadline:
+                method, path, body = make(next(counter))
+                t0 = time.perf_counter()
+                status = await conn.request(method, path, body)
+                latencies.append(time.perf_counter() - t0)
+                errors += status >= 400
+        finally:
+            conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return _result(latencies, errors, time.perf_counter() - start, "asyncio client")
+
+
+async def open_loop(
+    host: str,
+    port: int,
+    headers: dict[str, str],
+    make: RequestFactory,
+    *,
+    rate: float,
+    seconds: float,
+    max_connections: int = 256,
+) -> Result:
+    """`rate` requests a second for `seconds`; each on an idle connection (opened as needed)."""
+    latencies: list[float] = []
+    errors = 0
+    idle: list[Connection] = []
+    opened = 0
+    slots = asyncio.Semaphore(max_connections)
+    start = time.perf_counter()
+    total = int(rate * seconds)
+
+    async def one(n: int, scheduled: float) -> None:
+        nonlocal errors, opened
+        method, path, body = make(n)
+        async with slots:
+            if idle:
+                conn = idle.pop()
+            else:
+                conn, opened = Connection(host, port, headers), opened + 1
+            try:
+                status = await conn.request(method, path, body)
+            except (OSError, asyncio.IncompleteReadError):
+                conn.close()
+                errors += 1
+                return
+            latencies.append(time.perf_counter() - scheduled)  # from the scheduled start
+            errors += status >= 400
+            idle.append(conn)
+
+    tasks = []
+    for n in range(total):
+        scheduled = start + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n, scheduled)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    for conn in idle:
+        conn.close()
+    return _result(latencies, errors, elapsed, f"asyncio open loop, {opened} connections")
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+_WRK_REPORT = """
+function done(summary, latency, requests)
+  io.stderr:write(string.format(
+    '{"requests": %d, "us": %d, "status_errors": %d, "socket_errors": %d, "p50": %d, "p99": %d}\\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def wrk_closed_loop(
+    base_url: str, script: str, args: list[str], *, connections: int, seconds: int
+) -> Result:
+    """wrk with one thread (the server needs the other core) and a Lua request script."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script + _WRK_REPORT)
+    try:
+        command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+        proc = subprocess.run(
+            [*command, "-s", lua.name, base_url, "--", *args],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=True,
+        )
+    finally:
+        Path(lua.name).unlink()
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    return Result(
+        report["requests"],
+        report["status_errors"] + report["socket_errors"],
+        report["us"] / 1e6,
+        report["p50"] / 1000,
+        report["p99"] / 1000,
+        "wrk",
+    )
