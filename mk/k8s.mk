@@ -36,6 +36,7 @@ k8s-check: k8s-render ## validate the manifests offline: schemas, lint, policy, 
 	$(RUN) kubernetes-validate --strict --quiet $(K8S_OUT)/*.yaml $(K8S_OUT)/overlays/*.yaml k8s/base/secret.example.yaml
 	$(CHECKOV) --config-file k8s/.checkov.yaml --directory $(K8S_OUT)/overlays
 	$(RUN) shellcheck $(SHELL_SCRIPTS)
+	$(RUN) pytest -m k8s tests/k8s
 	@for overlay in $(K8S_OVERLAYS); do \
 	  echo "deploy.sh --dry-run 0.1.0 $$overlay"; \
 	  KUBECTL=$(KUBECTL) scripts/deploy.sh --dry-run 0.1.0 $$overlay > $(K8S_OUT)/plan-$$overlay.txt 2>&1 \

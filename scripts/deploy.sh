@@ -209,6 +209,24 @@ ensure_smoke_secret() {
     rm -f "$work/smoke.env"
 }
 
+# The load test's setup step needs an admin key (AW_ADMIN_KEY) of its own organisation.
+ensure_loadtest_secret() {
+    if exists secret/assetwatch-loadtest; then return 0; fi
+    say "Secret assetwatch-loadtest: an admin key of organisation 'loadtest', made with the CLI"
+    if ((dry_run)); then
+        k exec deploy/assetwatch -c api -- assetwatch orgs create --slug loadtest --name "Load tests"
+        k exec deploy/assetwatch -c api -- assetwatch keys create --org loadtest --role admin --name locust
+        printf '    $ kubectl -n %s create secret generic assetwatch-loadtest --from-env-file=… (key not shown)\n' "$namespace" >&2
+        return 0
+    fi
+    k exec deploy/assetwatch -c api -- assetwatch orgs create --slug loadtest --name "Load tests" >&2 || true
+    local token
+    token=$(k exec deploy/assetwatch -c api -- assetwatch keys create --org loadtest --role admin --name locust)
+    printf 'AW_ADMIN_KEY=%s\n' "$token" >"$work/loadtest.env"
+    k create secret generic assetwatch-loadtest --from-env-file="$work/loadtest.env" >/dev/null
+    rm -f "$work/loadtest.env"
+}
+
 rollback() {
     say "ROLLING BACK: $1"
     k rollout undo deploy/assetwatch || true
@@ -235,6 +253,7 @@ case $mode in
         ;;
     loadtest)
         say "1/1 bounded headless Locust Job and its SLO gate (image tag $tag)"
+        ensure_loadtest_secret
         run_job loadtest-run assetwatch-loadtest
         ;;
     rollout)
