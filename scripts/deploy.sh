@@ -268,7 +268,9 @@ case $mode in
             say "(when the Deployment exists) the running image's schema, for a rollback:"
             k exec deploy/assetwatch -c api -- assetwatch migrate current
         elif exists deploy/assetwatch; then
-            previous_revision=$(k exec deploy/assetwatch -c api -- assetwatch migrate current 2>/dev/null || true)
+            # `migrate current` prints e.g. "0003 (head)": the revision is the first word.
+            previous_revision=$(k exec deploy/assetwatch -c api -- assetwatch migrate current 2>/dev/null |
+                awk 'NR == 1 { print $1 }' || true)
             say "the running image's schema: ${previous_revision:-unknown}"
         fi
         say "2/5 migrate-up Job (the new image's migrations, before the Deployment changes)"
