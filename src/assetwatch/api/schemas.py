@@ -5,9 +5,9 @@ rule the domain enforces; outputs are built from domain objects with `from_attri
 """
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assetwatch.domain import Measurement, Role
 from assetwatch.domain.tags import Tags
@@ -28,8 +28,36 @@ class Problem(BaseModel):
     )
 
 
+def _storable_text(value: Any) -> Any:
+    """Strings PostgreSQL can store: no NUL (text and jsonb refuse it), no lone surrogates
+    (not encodable as UTF-8), in plain fields and anywhere inside JSON (keys too)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text may not contain NUL (\\u0000) characters")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("text may not contain unpaired surrogates") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _storable_text(key)
+            _storable_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _storable_text(item)
+    return value
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # Bodies without free text (ingest: thousands of points) skip the walk below.
+    _checks_text: ClassVar[bool] = True
+
+    @field_validator("*")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        return _storable_text(value) if cls._checks_text else value
 
 
 class Output(BaseModel):
@@ -128,6 +156,8 @@ class AssetDetail(AssetOut):
 
 
 class IngestRequest(Input):
+    _checks_text: ClassVar[bool] = False  # points hold no text: ids, timestamps, numbers
+
     points: list[Measurement] = Field(description="at most 10,000 points (configurable)")
 
 

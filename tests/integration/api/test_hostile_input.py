@@ -126,3 +126,63 @@ async def test_absurd_query_values_are_422(
         f"/v1/signals/{sid}/rollups", params=huge_window, headers=acme.auth()
     )
     assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("name", ["kind", "q", "tag"])
+async def test_nul_characters_in_list_filters_are_422(
+    client: httpx.AsyncClient, acme: Tenant, name: str
+) -> None:
+    response = await client.get("/v1/assets", params={name: "trac\x00tor"}, headers=acme.auth())
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "nul\\u0000name"}',
+        '{"name": "ok", "description": "a\\u0000b"}',
+        '{"name": "ok", "attributes": {"k\\u0000": 1}}',
+        '{"name": "ok", "attributes": {"k": ["x", {"deep": "\\u0000"}]}}',
+        '{"name": "lone \\ud800 surrogate"}',
+        '{"name": "ok", "attributes": {"k": "\\udfff"}}',
+    ],
+)
+async def test_text_postgresql_cannot_store_is_422(
+    client: httpx.AsyncClient, acme: Tenant, body: str
+) -> None:
+    response = await client.post("/v1/assets", content=body, headers={**acme.auth(), **JSON})
+    assert_problem(response, 422)
+    assert response.json()["errors"], response.text
+    listed = await client.get("/v1/assets", headers=acme.auth())
+    assert listed.json()["items"] == []  # nothing was stored
+
+
+async def test_text_checks_leave_real_unicode_alone(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    body = {"name": "Tractor 7 — Zürich 🚜", "attributes": {"größe": ["日本語", {"emoji": "🌾"}]}}
+    response = await client.post("/v1/assets", json=body, headers=acme.auth())
+    assert response.status_code == 201, response.text
+    assert response.json()["attributes"] == body["attributes"]
+
+
+async def test_instants_before_year_one_in_utc_are_422(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet
+) -> None:
+    """0001-01-01T00:00:00+01:00 is year 0 in UTC: PostgreSQL stores it, nobody could read it."""
+    sid = fleet.signal_ids[0]
+    year_zero = "0001-01-01T00:00:00+01:00"
+    body = {
+        "points": [
+            {"signal_id": sid, "ts": "2026-11-01T00:00:00Z", "value": 1},
+            {"signal_id": sid, "ts": year_zero, "value": 2},
+        ]
+    }
+    response = await client.post("/v1/measurements", json=body, headers=acme.auth())
+    assert_problem(response, 422)
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "points", 1, "ts"]]
+    for params in ({"start": year_zero}, {"end": year_zero}):
+        for path in (f"/v1/signals/{sid}/measurements", f"/v1/signals/{sid}/rollups"):
+            assert_problem(await client.get(path, params=params, headers=acme.auth()), 422)
+    readings = await client.get(f"/v1/signals/{sid}/measurements", headers=acme.auth())
+    assert readings.json()["items"] == []  # the good point of the refused batch was not written

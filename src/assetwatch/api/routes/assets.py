@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from assetwatch.api import responses
 from assetwatch.api.deps import Caller, Uow
-from assetwatch.api.params import DEFAULT_PAGE_SIZE, Cursor, Id, Limit
+from assetwatch.api.params import DEFAULT_PAGE_SIZE, NO_NUL, Cursor, Id, Limit
 from assetwatch.api.schemas import (
     AssetCreate,
     AssetDetail,
@@ -40,9 +40,15 @@ async def create_asset(
 async def list_assets(
     caller: Caller,
     uow: Uow,
-    kind: Annotated[str | None, Query(max_length=32, description="exact kind")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="name prefix, any case")] = None,
-    tag: Annotated[str | None, Query(max_length=64, description="has this tag")] = None,
+    kind: Annotated[
+        str | None, Query(max_length=32, pattern=NO_NUL, description="exact kind")
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="name prefix, any case")
+    ] = None,
+    tag: Annotated[
+        str | None, Query(max_length=64, pattern=NO_NUL, description="has this tag")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> Page[AssetOut]:

@@ -4,18 +4,18 @@ Ingest validates the raw body once with a `TypeAdapter` (no intermediate dicts) 
 answer with orjson-encoded bytes: on these paths JSON handling costs more than the SQL.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from assetwatch.api import responses
 from assetwatch.api.deps import Caller, Uow
 from assetwatch.api.metrics import POINTS_INGESTED
-from assetwatch.api.params import Cursor, Id
+from assetwatch.api.params import Cursor, Id, Instant
 from assetwatch.api.problems import problem
 from assetwatch.api.schemas import (
     IngestRequest,
@@ -50,6 +50,8 @@ _BODY_EXAMPLE = {
     ]
 }
 DEFAULT_ROLLUP_SPAN = timedelta(days=1)
+# 0001-01-01T00:00:00+01:00 is year 0 in UTC: PostgreSQL stores it, but no reader could load it.
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 
 
 def _json(content: Any) -> Response:
@@ -81,6 +83,13 @@ async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
         return problem(
             413, f"{len(batch.points)} points; at most {settings.ingest_max_points} a request"
         )
+    if too_early := [i for i, point in enumerate(batch.points) if point.ts < EARLIEST]:
+        raise RequestValidationError(
+            [
+                {"loc": ("body", "points", i, "ts"), "msg": "before year 1 in UTC", "type": "range"}
+                for i in too_early
+            ]
+        )
     written = await telemetry.ingest(
         uow, caller, batch.points, max_future=timedelta(seconds=settings.ingest_max_future_seconds)
     )
@@ -98,8 +107,8 @@ async def readings(
     signal_id: Id,
     caller: Caller,
     uow: Uow,
-    start: Annotated[AwareDatetime | None, Query(description="inclusive")] = None,
-    end: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    start: Annotated[Instant | None, Query(description="inclusive")] = None,
+    end: Annotated[Instant | None, Query(description="exclusive")] = None,
     order: Annotated[Order, Query(description="asc: oldest first")] = "asc",
     limit: Annotated[int, Query(ge=1, le=telemetry.MAX_READINGS_LIMIT)] = 1000,
     cursor: Cursor = None,
@@ -130,10 +139,8 @@ async def rollups(
     bucket: Annotated[
         str, Query(max_length=10, description="30s, 1m, 15m, 1h, 1d …", examples=["1h"])
     ] = "1h",
-    start: Annotated[
-        AwareDatetime | None, Query(description="inclusive; default end - 1 day")
-    ] = None,
-    end: Annotated[AwareDatetime | None, Query(description="exclusive; default now")] = None,
+    start: Annotated[Instant | None, Query(description="inclusive; default end - 1 day")] = None,
+    end: Annotated[Instant | None, Query(description="exclusive; default now")] = None,
 ) -> Response:
     end = end or utcnow()
     start = start or end - DEFAULT_ROLLUP_SPAN
