@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     tool: str
+    error_kinds: str = ""  # e.g. "503: 3, ConnectionResetError: 1"
 
     @property
     def rps(self) -> float:
@@ -44,15 +46,16 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q / 100 * len(sorted_values)))]
 
 
-def _result(latencies: list[float], errors: int, seconds: float, tool: str) -> Result:
+def _result(latencies: list[float], kinds: Counter[str], seconds: float, tool: str) -> Result:
     latencies.sort()
     return Result(
         len(latencies),
-        errors,
+        sum(kinds.values()),
         seconds,
         percentile(latencies, 50) * 1000,
         percentile(latencies, 99) * 1000,
         tool,
+        ", ".join(f"{kind}: {n}" for kind, n in kinds.most_common()),
     )
 
 
@@ -98,13 +101,12 @@ async def closed_loop(
     seconds: float,
 ) -> Result:
     latencies: list[float] = []
-    errors = 0
+    kinds: Counter[str] = Counter()
     counter = iter(range(10**12))
     start = time.perf_counter()
     deadline = start + seconds
 
     async def worker() -> None:
-        nonlocal errors
         conn = Connection(host, port, headers)
         try:
             while time.perf_counter() < deadline:
@@ -112,12 +114,13 @@ async def closed_loop(
                 t0 = time.perf_counter()
                 status = await conn.request(method, path, body)
                 latencies.append(time.perf_counter() - t0)
-                errors += status >= 400
+                if status >= 400:
+                    kinds[str(status)] += 1
         finally:
             conn.close()
 
     await asyncio.gather(*(worker() for _ in range(connections)))
-    return _result(latencies, errors, time.perf_counter() - start, "asyncio client")
+    return _result(latencies, kinds, time.perf_counter() - start, "asyncio client")
 
 
 async def open_loop(
@@ -132,7 +135,7 @@ async def open_loop(
 ) -> Result:
     """`rate` requests a second for `seconds`; each on an idle connection (opened as needed)."""
     latencies: list[float] = []
-    errors = 0
+    kinds: Counter[str] = Counter()
     idle: list[Connection] = []
     opened = 0
     slots = asyncio.Semaphore(max_connections)
@@ -140,7 +143,7 @@ async def open_loop(
     total = int(rate * seconds)
 
     async def one(n: int, scheduled: float) -> None:
-        nonlocal errors, opened
+        nonlocal opened
         method, path, body = make(n)
         async with slots:
             if idle:
@@ -149,12 +152,13 @@ async def open_loop(
                 conn, opened = Connection(host, port, headers), opened + 1
             try:
                 status = await conn.request(method, path, body)
-            except (OSError, asyncio.IncompleteReadError):
+            except (OSError, asyncio.IncompleteReadError) as error:
                 conn.close()
-                errors += 1
+                kinds[type(error).__name__] += 1
                 return
             latencies.append(time.perf_counter() - scheduled)  # from the scheduled start
-            errors += status >= 400
+            if status >= 400:
+                kinds[str(status)] += 1
             idle.append(conn)
 
     tasks = []
@@ -168,7 +172,7 @@ async def open_loop(
     elapsed = time.perf_counter() - start
     for conn in idle:
         conn.close()
-    return _result(latencies, errors, elapsed, f"asyncio open loop, {opened} connections")
+    return _result(latencies, kinds, elapsed, f"asyncio open loop, {opened} connections")
 
 
 def wrk_available() -> bool:
@@ -211,4 +215,7 @@ def wrk_closed_loop(
         report["p50"] / 1000,
         report["p99"] / 1000,
         "wrk",
+        f"non-2xx/3xx: {report['status_errors']}, socket: {report['socket_errors']}"
+        if report["status_errors"] + report["socket_errors"]
+        else "",
     )

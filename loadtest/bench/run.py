@@ -210,11 +210,21 @@ def measure(targets: list[Target], seconds: int) -> dict[str, dict[str, dict[str
             print(
                 f"   max {best.rps:8.1f} req/s p50 {best.p50_ms:6.1f} p99 {best.p99_ms:6.1f} ms"
                 f" ({best.errors} errors, {best.tool});  at {rate:.0f}/s:"
-                f" p50 {paced.p50_ms:6.1f} p99 {paced.p99_ms:6.1f} ms ({paced.errors} errors)",
+                f" p50 {paced.p50_ms:6.1f} p99 {paced.p99_ms:6.1f} ms ({paced.errors} errors"
+                f"{': ' + paced.error_kinds if paced.errors else ''})",
                 file=sys.stderr,
                 flush=True,
             )
     return results
+
+
+def _errors(phases: dict[str, dict[str, object]]) -> str:
+    parts = [
+        f"{phase}: {p['errors']} ({p['error_kinds']})"
+        for phase, p in phases.items()
+        if p["errors"]  # type: ignore[truthy-bool]
+    ]
+    return "; ".join(parts) or "0"
 
 
 def _cpu_model() -> str:
@@ -242,7 +252,7 @@ def render(results: dict[str, dict[str, dict[str, object]]], env: dict[str, str]
                 f" | {fig(kind, name, 'at70', 'rps'):,.1f} req/s "
                 f"| {fig(kind, name, 'at70', 'p50_ms'):.1f}"
                 f" / {fig(kind, name, 'at70', 'p99_ms'):.1f}"
-                f" | {int(fig(kind, name, 'max', 'errors') + fig(kind, name, 'at70', 'errors'))} |"
+                f" | {_errors(results[kind][name])} |"
             )
         rows.append(f"| {label} | **ratio assetwatch/floor** | **{ratio:.0%}** | | | | |")
         p99 = fig(kind, "assetwatch", "at70", "p99_ms")
@@ -268,7 +278,8 @@ def render(results: dict[str, dict[str, dict[str, object]]], env: dict[str, str]
                 f"- command: `make bench` (BENCH_SECONDS={seconds})",
                 f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
                 f"- machine: {os.cpu_count()} CPUs (`nproc` {env['NPROC']}), {_cpu_model()}, "
-                f"{platform.system()} {platform.release()}",
+                f"{platform.system()} {platform.release()}; load average before the run "
+                f"{env['LOADAVG']} (1/5/15 min: other work on the machine competes for the cores)",
                 f"- Python {platform.python_version()}, PostgreSQL {env['PG_VERSION']} (embedded, "
                 "one server, databases `floor` and `assetwatch`)",
                 f"- load: closed loop with {tool} ({INGEST_CONNECTIONS} connections for ingest, "
@@ -305,6 +316,7 @@ def main() -> int:
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"LOG_LEVEL": "WARNING", "LOG_FORMAT": "json"}
+    env["LOADAVG"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     env["NPROC"] = str(len(os.sched_getaffinity(0)))  # what `nproc` prints
     procs: list[subprocess.Popen[bytes]] = []
     with (
