@@ -1,11 +1,13 @@
 """The raw floor for `make bench`: the service's own SQL behind a minimal FastAPI + psycopg app.
 
-No auth, tenancy, validation models, metrics or logging: what is left is HTTP, JSON and the
-statements themselves. The SQL is not copied: ingest is `assetwatch.db.queries.INGEST` and the
-read is `readings_statement(...)`, both compiled with SQLAlchemy's psycopg dialect (the dialect
-the service runs them through, casts included), so the two cannot drift apart.
+No auth, validation models, metrics or logging: what is left is HTTP, JSON and the statements
+themselves. The SQL is not copied: ingest is `assetwatch.db.queries.INGEST` and the read is
+`READINGS[True]` (newest first, with its tenancy filter on FLOOR_ORGANIZATION_ID), both compiled
+with SQLAlchemy's psycopg dialect (the dialect the service runs them through, casts included),
+so the two cannot drift apart; the ingest arrays go in binary, as the service sends them.
 
-    FLOOR_DATABASE_URL=postgresql://... uvicorn loadtest.bench.floor_app:app --port 8001
+    FLOOR_DATABASE_URL=postgresql://... FLOOR_ORGANIZATION_ID=1 \
+        uvicorn loadtest.bench.floor_app:app --port 8001
 """
 
 import os
@@ -19,16 +21,12 @@ from fastapi import FastAPI, Request, Response
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
-from assetwatch.db.queries import INGEST, readings_statement
+from assetwatch.db.queries import INGEST, READINGS, BinaryArray, readings_params
 
 _DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
 INGEST_SQL = str(INGEST.compile(dialect=_DIALECT))
-_last_100 = readings_statement(0, start=None, end=None, descending=True, limit=100).compile(
-    dialect=_DIALECT
-)
-LAST_100_SQL = str(_last_100)
-# The read's parameter names as SQLAlchemy compiled them (signal id first, then the limit).
-_SIGNAL_PARAM, _LIMIT_PARAM = list(_last_100.params)
+LAST_100_SQL = str(READINGS[True].compile(dialect=_DIALECT))  # newest first
+ORGANIZATION_ID = int(os.environ["FLOOR_ORGANIZATION_ID"])
 # The service's session settings (db/engine.py): UTC, custom plans, a statement timeout.
 OPTIONS = "-c timezone=UTC -c plan_cache_mode=force_custom_plan -c statement_timeout=5000"
 
@@ -56,9 +54,9 @@ app = FastAPI(lifespan=_lifespan, openapi_url=None, docs_url=None, redoc_url=Non
 async def ingest(request: Request) -> Response:
     points: list[dict[str, Any]] = orjson.loads(await request.body())["points"]
     params = {
-        "signal_ids": [p["signal_id"] for p in points],
-        "ts": [datetime.fromisoformat(p["ts"]) for p in points],
-        "values": [float(p["value"]) for p in points],
+        "signal_ids": BinaryArray(p["signal_id"] for p in points),
+        "ts": BinaryArray(datetime.fromisoformat(p["ts"]) for p in points),
+        "values": BinaryArray(float(p["value"]) for p in points),
     }
     async with request.app.state.pool.connection() as conn:
         await conn.execute(INGEST_SQL, params)
@@ -68,7 +66,8 @@ async def ingest(request: Request) -> Response:
 @app.get("/floor/signals/{signal_id}/last100")
 async def last_100(signal_id: int, request: Request) -> Response:
     async with request.app.state.pool.connection() as conn:
-        cursor = await conn.execute(LAST_100_SQL, {_SIGNAL_PARAM: signal_id, _LIMIT_PARAM: 100})
+        params = readings_params(ORGANIZATION_ID, signal_id, start=None, end=None, limit=100)
+        cursor = await conn.execute(LAST_100_SQL, params)
         rows = await cursor.fetchall()
     items = [{"ts": ts, "value": value} for ts, value in rows]
     return Response(

@@ -115,8 +115,10 @@ def _plain(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def prepare_database(url: str, env: dict[str, str]) -> tuple[str, list[int]]:
-    """Migrate; an organisation and admin key through the CLI; one asset with SIGNALS signals."""
+def prepare_database(url: str, env: dict[str, str]) -> tuple[str, list[int], int]:
+    """Migrate; an organisation and admin key through the CLI; one asset with SIGNALS signals.
+
+    Returns the key, the signal ids and the organisation's id."""
     migrations.upgrade(url)
     cli_env = {**env, "DATABASE_URL": url}
     cli = [str(Path(sys.executable).with_name("assetwatch"))]
@@ -134,10 +136,10 @@ def prepare_database(url: str, env: dict[str, str]) -> tuple[str, list[int]]:
         text=True,
     ).stdout.strip()
     with psycopg.connect(_plain(url), autocommit=True) as conn:
-        (asset,) = conn.execute(
-            "INSERT INTO assets (organization_id, name, kind) "
-            "SELECT id, 'bench', 'bench' FROM organizations WHERE slug = 'bench' RETURNING id"
-        ).fetchone() or (None,)
+        asset, organization = conn.execute(
+            "INSERT INTO assets (organization_id, name, kind) SELECT id, 'bench', 'bench' "
+            "FROM organizations WHERE slug = 'bench' RETURNING id, organization_id"
+        ).fetchone() or (None, 0)
         signals = [
             row[0]
             for n in range(SIGNALS)
@@ -148,7 +150,7 @@ def prepare_database(url: str, env: dict[str, str]) -> tuple[str, list[int]]:
         ]
         version = conn.execute("SHOW server_version").fetchone()
     env["PG_VERSION"] = str(version[0] if version else "?")
-    return key, signals
+    return key, signals, organization
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -327,8 +329,8 @@ def main() -> int:
             conn.execute("CREATE DATABASE assetwatch")
         aw_url = floor_url.replace("/floor", "/assetwatch", 1)
         assert aw_url != floor_url, floor_url
-        floor_key, floor_signals = prepare_database(floor_url, env)
-        aw_key, aw_signals = prepare_database(aw_url, env)
+        floor_key, floor_signals, floor_org = prepare_database(floor_url, env)
+        aw_key, aw_signals, _ = prepare_database(aw_url, env)
         try:
             floor_port, aw_port = free_port(), free_port()
             floor_log, aw_log = Path(tmp) / "floor.log", Path(tmp) / "assetwatch.log"
@@ -349,7 +351,12 @@ def main() -> int:
                             "warning",
                         ],
                         cwd=ROOT,
-                        env={**env, "FLOOR_DATABASE_URL": floor_url, "PYTHONPATH": str(ROOT)},
+                        env={
+                            **env,
+                            "FLOOR_DATABASE_URL": floor_url,
+                            "FLOOR_ORGANIZATION_ID": str(floor_org),
+                            "PYTHONPATH": str(ROOT),
+                        },
                         stdout=out,
                         stderr=subprocess.STDOUT,
                     )

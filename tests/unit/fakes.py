@@ -220,8 +220,15 @@ class FakeMeasurementRepository:
             if sid == signal_id and (start is None or ts >= start) and (end is None or ts < end)
         )
 
+    def _owned(self, organization_id: int, signal_id: int) -> bool:
+        return any(
+            s.id == signal_id and asset.organization_id == organization_id
+            for asset, s in self.store.signals()
+        )
+
     async def readings(
         self,
+        organization_id: int,
         signal_id: int,
         *,
         start: datetime | None,
@@ -229,14 +236,24 @@ class FakeMeasurementRepository:
         descending: bool,
         limit: int,
     ) -> Sequence[Reading]:
+        if not self._owned(organization_id, signal_id):
+            return []
         rows = self._window(signal_id, start, end)
         if descending:
             rows.reverse()
         return [Reading(ts, value) for ts, value in rows[:limit]]
 
     async def rollups(
-        self, signal_id: int, *, start: datetime, end: datetime, bucket: timedelta
+        self,
+        organization_id: int,
+        signal_id: int,
+        *,
+        start: datetime,
+        end: datetime,
+        bucket: timedelta,
     ) -> Sequence[Rollup]:
+        if not self._owned(organization_id, signal_id):
+            return []
         buckets: dict[datetime, list[float]] = {}
         for ts, value in self._window(signal_id, start, end):
             bucket_start = BUCKET_ORIGIN + ((ts - BUCKET_ORIGIN) // bucket) * bucket

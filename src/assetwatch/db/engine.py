@@ -38,3 +38,12 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: a mapped Pydantic entity must never be serialised half-loaded.
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for use cases that only read, one statement at a time: in autocommit, so a
+    read is one round trip instead of BEGIN, the query and ROLLBACK. Same engine, same pool:
+    `execution_options` makes a view of the engine, and the pool resets the connection's
+    autocommit when it comes back. Never use these for writes (nothing would be atomic)."""
+    reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(reader, expire_on_commit=False, autoflush=False)

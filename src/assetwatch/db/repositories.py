@@ -162,6 +162,7 @@ class SqlMeasurementRepository(_SessionRepository):
 
     async def readings(
         self,
+        organization_id: int,
         signal_id: int,
         *,
         start: datetime | None,
@@ -170,13 +171,27 @@ class SqlMeasurementRepository(_SessionRepository):
         limit: int,
     ) -> Sequence[Reading]:
         return await queries.readings(
-            self.session, signal_id, start=start, end=end, descending=descending, limit=limit
+            self.session,
+            organization_id,
+            signal_id,
+            start=start,
+            end=end,
+            descending=descending,
+            limit=limit,
         )
 
     async def rollups(
-        self, signal_id: int, *, start: datetime, end: datetime, bucket: timedelta
+        self,
+        organization_id: int,
+        signal_id: int,
+        *,
+        start: datetime,
+        end: datetime,
+        bucket: timedelta,
     ) -> Sequence[Rollup]:
-        return await queries.rollups(self.session, signal_id, start=start, end=end, bucket=bucket)
+        return await queries.rollups(
+            self.session, organization_id, signal_id, start=start, end=end, bucket=bucket
+        )
 
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
         return await queries.latest(self.session, organization_id, asset_id)

@@ -70,16 +70,29 @@ class MeasurementRepository(Protocol):
 
     async def readings(
         self,
+        organization_id: int,
         signal_id: int,
         *,
         start: datetime | None,
         end: datetime | None,
         descending: bool,
         limit: int,
-    ) -> Sequence[Reading]: ...
+    ) -> Sequence[Reading]:
+        """Points of the signal in `[start, end)`; none when it is not the organisation's."""
+        ...
+
     async def rollups(
-        self, signal_id: int, *, start: datetime, end: datetime, bucket: timedelta
-    ) -> Sequence[Rollup]: ...
+        self,
+        organization_id: int,
+        signal_id: int,
+        *,
+        start: datetime,
+        end: datetime,
+        bucket: timedelta,
+    ) -> Sequence[Rollup]:
+        """Non-empty buckets in `[start, end)`; none when the signal is not the organisation's."""
+        ...
+
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
         """The latest point of each signal of the asset; None when the asset is not the org's."""
         ...

@@ -83,6 +83,7 @@ class AfterTs(CursorModel):
 
 
 async def _check_signal(uow: UnitOfWork, caller: Principal, signal_id: int) -> None:
+    """After an empty read: tell "no points" from "no such signal" (a second statement, rare)."""
     if await uow.signals.get(caller.organization_id, signal_id) is None:
         raise NotFound(f"no signal {signal_id}")
 
@@ -115,10 +116,16 @@ async def readings(
         else:
             start = _just_after(position.after_ts, start)
     async with uow:
-        await _check_signal(uow, caller, signal_id)
         rows = await uow.measurements.readings(
-            signal_id, start=start, end=end, descending=descending, limit=limit + 1
+            caller.organization_id,
+            signal_id,
+            start=start,
+            end=end,
+            descending=descending,
+            limit=limit + 1,
         )
+        if not rows:
+            await _check_signal(uow, caller, signal_id)
     if len(rows) <= limit:
         return Page(list(rows), None)
     items = list(rows[:limit])
@@ -150,8 +157,12 @@ async def rollups(
     width = parse_bucket(bucket)
     check_bucket_count(start, end, width)
     async with uow:
-        await _check_signal(uow, caller, signal_id)
-        return await uow.measurements.rollups(signal_id, start=start, end=end, bucket=width)
+        rows = await uow.measurements.rollups(
+            caller.organization_id, signal_id, start=start, end=end, bucket=width
+        )
+        if not rows:
+            await _check_signal(uow, caller, signal_id)
+    return rows
 
 
 async def latest(uow: UnitOfWork, caller: Principal, asset_id: int) -> Sequence[LatestPoint]:

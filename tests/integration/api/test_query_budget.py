@@ -10,6 +10,7 @@ from .conftest import Fleet, Tenant
 
 pytestmark = pytest.mark.api
 
+JSON = {"content-type": "application/json"}
 P = '{"points": [{"signal_id": %d, "ts": "2026-11-01T00:00:00Z", "value": 1}]}'
 
 
@@ -19,7 +20,7 @@ P = '{"points": [{"signal_id": %d, "ts": "2026-11-01T00:00:00Z", "value": 1}]}'
         ("POST", "/v1/measurements", "ingest", 2),
         ("GET", "/v1/signals/{sid}/measurements?order=desc&limit=100", None, 2),
         ("GET", "/v1/assets/{aid}/latest", None, 2),
-        ("GET", "/v1/signals/{sid}/rollups?bucket=1h", None, 3),
+        ("GET", "/v1/signals/{sid}/rollups?bucket=1h", None, 2),
         ("GET", "/v1/assets", None, 3),
         ("GET", "/v1/assets/{aid}", None, 3),
         ("PATCH", "/v1/assets/{aid}", '{"description": "budget"}', 3),
@@ -80,3 +81,26 @@ async def test_a_cold_key_cache_costs_one_statement(
     statements.clear()
     await client.get(f"/v1/assets/{fleet.asset_id}/latest", headers=acme.auth(Role.reader))
     assert len(statements) == 1  # now cached
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/signals/{sid}/measurements?order=desc&limit=100",
+        "/v1/signals/{sid}/rollups?bucket=1h&start=2026-10-31T00:00:00Z&end=2026-11-02T00:00:00Z",
+    ],
+)
+async def test_a_read_with_points_is_one_statement(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, statements: list[str], path: str
+) -> None:
+    """Tenancy is checked inside the read itself; only an empty answer needs a second look."""
+    sid = fleet.signal_ids[0]
+    written = await client.post(
+        "/v1/measurements", content=P % sid, headers={**acme.auth(), **JSON}
+    )
+    assert written.status_code == 200, written.text
+    statements.clear()
+    response = await client.get(path.format(sid=sid), headers=acme.auth())
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 1
+    assert len(statements) == 1, statements
