@@ -7,9 +7,12 @@
 #
 # usage: scripts/local-base-image.sh [TAG]      (default localhost/assetwatch-base:3.11-bookworm)
 # env:   DEBIAN_MIRROR (default http://deb.debian.org/debian), FORCE=1 to rebuild an existing tag,
-#        CONTAINERS_CONF (see scripts/podman/containers.conf; set by the Makefile).
+#        CONTAINERS_CONF (default scripts/podman/containers.conf, as the Makefile sets it).
 # needs: root, debootstrap, podman (apt-get install -y debootstrap podman).
 set -euo pipefail
+
+# Without it, plain podman here fails every `run` (crun, and ulimits the sandbox refuses).
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$(cd "$(dirname "$0")" && pwd)/podman/containers.conf}
 
 tag=${1:-localhost/assetwatch-base:3.11-bookworm}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
