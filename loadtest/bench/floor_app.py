@@ -2,7 +2,7 @@
 
 No auth, validation models, metrics or logging: what is left is HTTP, JSON and the statements
 themselves. The SQL is not copied: ingest is `assetwatch.db.queries.INGEST` and the read is
-`READINGS[True]` (newest first, with its tenancy filter on FLOOR_ORGANIZATION_ID), both compiled
+`READINGS[True]` (newest first), both with their tenancy filter on FLOOR_ORGANIZATION_ID, compiled
 with SQLAlchemy's psycopg dialect (the dialect the service runs them through, casts included),
 so the two cannot drift apart; the ingest arrays go in binary, as the service sends them.
 
@@ -27,7 +27,8 @@ _DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
 INGEST_SQL = str(INGEST.compile(dialect=_DIALECT))
 LAST_100_SQL = str(READINGS[True].compile(dialect=_DIALECT))  # newest first
 ORGANIZATION_ID = int(os.environ["FLOOR_ORGANIZATION_ID"])
-# The service's session settings (db/engine.py): UTC, custom plans, a statement timeout.
+# The service's session settings (db/engine.py): UTC, custom plans, a statement timeout; and
+# autocommit, as the service runs these statements (each is atomic by itself).
 OPTIONS = "-c timezone=UTC -c plan_cache_mode=force_custom_plan -c statement_timeout=5000"
 
 
@@ -39,7 +40,11 @@ def _dsn() -> str:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     pool = AsyncConnectionPool(
-        _dsn(), min_size=10, max_size=10, kwargs={"options": OPTIONS}, open=False
+        _dsn(),
+        min_size=10,
+        max_size=10,
+        kwargs={"options": OPTIONS, "autocommit": True},
+        open=False,
     )
     await pool.open(wait=True)
     app.state.pool = pool
@@ -54,6 +59,7 @@ app = FastAPI(lifespan=_lifespan, openapi_url=None, docs_url=None, redoc_url=Non
 async def ingest(request: Request) -> Response:
     points: list[dict[str, Any]] = orjson.loads(await request.body())["points"]
     params = {
+        "organization_id": ORGANIZATION_ID,
         "signal_ids": BinaryArray(p["signal_id"] for p in points),
         "ts": BinaryArray(datetime.fromisoformat(p["ts"]) for p in points),
         "values": BinaryArray(float(p["value"]) for p in points),

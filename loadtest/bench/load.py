@@ -59,12 +59,16 @@ def _result(latencies: list[float], kinds: Counter[str], seconds: float, tool: s
     )
 
 
+KEEP_ALIVE_SECONDS = 4.0
+
+
 class Connection:
     def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
         self.host, self.port = host, port
         self.head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.last_used = time.monotonic()
 
     async def request(self, method: str, path: str, body: bytes) -> int:
         if self.writer is None:
@@ -84,7 +88,13 @@ class Connection:
             if name.lower() == "content-length":
                 length = int(value)
         await self.reader.readexactly(length)
+        self.last_used = time.monotonic()
         return status
+
+    @property
+    def stale(self) -> bool:
+        """Idle long enough that the server may be closing it (uvicorn's keep-alive is 5 s)."""
+        return time.monotonic() - self.last_used > KEEP_ALIVE_SECONDS
 
     def close(self) -> None:
         if self.writer is not None:
@@ -146,6 +156,8 @@ async def open_loop(
         nonlocal opened
         method, path, body = make(n)
         async with slots:
+            while idle and idle[-1].stale:  # a request on it could race the server's close
+                idle.pop().close()
             if idle:
                 conn = idle.pop()
             else:

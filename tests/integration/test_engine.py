@@ -8,7 +8,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from assetwatch.config import Settings
-from assetwatch.db.engine import create_engine, create_read_session_factory, create_session_factory
+from assetwatch.db.engine import (
+    create_autocommit_session_factory,
+    create_engine,
+    create_session_factory,
+)
 from assetwatch.observability import count_statements_of, counting_statements
 
 pytestmark = pytest.mark.integration
@@ -35,7 +39,7 @@ async def driver_connection(session: AsyncSession) -> psycopg.AsyncConnection[ob
 async def test_a_read_session_runs_without_a_transaction(
     one_connection_engine: AsyncEngine,
 ) -> None:
-    async with create_read_session_factory(one_connection_engine)() as session:
+    async with create_autocommit_session_factory(one_connection_engine)() as session:
         assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
         conn = await driver_connection(session)
         assert conn.autocommit
@@ -46,7 +50,7 @@ async def test_a_read_session_runs_without_a_transaction(
 async def test_the_pool_hands_writers_a_transactional_connection_after_a_read(
     one_connection_engine: AsyncEngine,
 ) -> None:
-    async with create_read_session_factory(one_connection_engine)() as session:
+    async with create_autocommit_session_factory(one_connection_engine)() as session:
         await session.execute(text("SELECT 1"))
     async with create_session_factory(one_connection_engine)() as session:
         await session.execute(
@@ -56,7 +60,7 @@ async def test_the_pool_hands_writers_a_transactional_connection_after_a_read(
         assert not conn.autocommit
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
         await session.rollback()
-    async with create_read_session_factory(one_connection_engine)() as session:
+    async with create_autocommit_session_factory(one_connection_engine)() as session:
         found = await session.execute(text("SELECT 1 FROM organizations WHERE slug = 'ghost'"))
         assert found.first() is None  # the rollback undid the insert
 
@@ -66,7 +70,7 @@ async def test_statements_on_the_read_view_are_counted(
 ) -> None:
     count_statements_of(one_connection_engine.sync_engine)
     with counting_statements() as counted:
-        async with create_read_session_factory(one_connection_engine)() as session:
+        async with create_autocommit_session_factory(one_connection_engine)() as session:
             await session.execute(text("SELECT 1"))
             await session.execute(text("SELECT 2"))
     assert counted.value == 2

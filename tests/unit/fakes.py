@@ -17,7 +17,6 @@ from assetwatch.domain import (
     Conflict,
     LatestPoint,
     Measurement,
-    NotFound,
     Organization,
     Reading,
     Role,
@@ -187,19 +186,14 @@ class FakeMeasurementRepository:
         self.store = store
         self.writes = 0  # statements: the real repository writes a batch in one
 
-    async def owned_signal_ids(self, organization_id: int, signal_ids: Collection[int]) -> set[int]:
-        wanted = set(signal_ids)
-        return {
-            s.id
-            for a, s in self.store.signals()
-            if a.organization_id == organization_id and s.id is not None and s.id in wanted
-        }
-
-    async def write(self, points: Sequence[Measurement]) -> None:
+    async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
         self.writes += 1
         signals = {s.id: s for _, s in self.store.signals()}
-        if any(p.signal_id not in signals for p in points):
-            raise NotFound("the parent resource no longer exists")  # the foreign key
+        unknown = {p.signal_id for p in points} - {
+            s.id for a, s in self.store.signals() if a.organization_id == organization_id
+        }
+        if unknown:
+            return unknown  # and nothing is written
         newest: dict[int, Measurement] = {}
         for point in points:
             self.store.measurements[(point.signal_id, _utc(point.ts))] = point.value
@@ -210,6 +204,7 @@ class FakeMeasurementRepository:
             signal = signals[signal_id]
             if signal.last_ts is None or signal.last_ts <= point.ts:
                 signal.last_ts, signal.last_value = _utc(point.ts), point.value
+        return set()
 
     def _window(
         self, signal_id: int, start: datetime | None, end: datetime | None

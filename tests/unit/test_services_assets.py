@@ -208,10 +208,10 @@ async def test_renaming_onto_another_organisations_asset_name_is_allowed(world: 
 
 async def test_deleting_an_asset_takes_its_signals_and_measurements_with_it(world: World) -> None:
     await world.uow.measurements.write(
-        [
-            Measurement(signal_id=world.temp_id, ts=T0, value=1.0),
-            Measurement(signal_id=world.other_signal_id, ts=T0, value=2.0),
-        ]
+        world.org, [Measurement(signal_id=world.temp_id, ts=T0, value=1.0)]
+    )
+    await world.uow.measurements.write(
+        world.other_org, [Measurement(signal_id=world.other_signal_id, ts=T0, value=2.0)]
     )
 
     await assets.delete_asset(world.uow, world.caller(Role.writer), world.asset_id)
@@ -323,10 +323,11 @@ async def test_deleting_a_signal_takes_its_measurements_and_leaves_its_siblings(
     world: World,
 ) -> None:
     await world.uow.measurements.write(
+        world.org,
         [
             Measurement(signal_id=world.temp_id, ts=T0, value=1.0),
             Measurement(signal_id=world.fuel_id, ts=T0, value=2.0),
-        ]
+        ],
     )
     await assets.delete_signal(world.uow, world.caller(Role.writer), world.temp_id)
 

@@ -147,8 +147,8 @@ async def test_a_signal_deleted_meanwhile_writes_nothing(world: World) -> None:
     repository = world.uow.measurements
     real_write = repository.write
 
-    async def write_then_fail(points: Sequence[Measurement]) -> None:
-        await real_write(points)
+    async def write_then_fail(organization_id: int, points: Sequence[Measurement]) -> set[int]:
+        await real_write(organization_id, points)
         raise NotFound("the parent resource no longer exists")
 
     repository.write = write_then_fail  # type: ignore[method-assign]
@@ -240,11 +240,11 @@ async def series(world: World) -> list[Reading]:
     """temp holds STAMPS; fuel and the other organisation's signal hold points in between."""
     points = [point(world.temp_id, ts, float(i)) for i, ts in enumerate(STAMPS)]
     points[3] = point(world.temp_id, STAMPS[3].astimezone(timezone(timedelta(hours=-5))), 3.0)
-    await world.uow.measurements.write(points)
+    await world.uow.measurements.write(world.org, points)
     await world.uow.measurements.write(
-        [point(world.fuel_id, at(7 * i + 1), -1.0) for i in range(5)]
+        world.org, [point(world.fuel_id, at(7 * i + 1), -1.0) for i in range(5)]
     )
-    await world.uow.measurements.write([point(world.other_signal_id, at(3), -2.0)])
+    await world.uow.measurements.write(world.other_org, [point(world.other_signal_id, at(3), -2.0)])
     return sorted((Reading(p.ts.astimezone(UTC), p.value) for p in points), key=lambda r: r.ts)
 
 
@@ -428,6 +428,7 @@ async def rollups(
 async def hourly(world: World) -> None:
     """temp: two points in the 08:00 hour, one at 09:00 sharp, one at 10:30, one at 11:00."""
     await world.uow.measurements.write(
+        world.org,
         [
             point(world.temp_id, at(0), 1.0),
             point(world.temp_id, at(3599), 3.0),
@@ -435,7 +436,7 @@ async def hourly(world: World) -> None:
             point(world.temp_id, at(9000), 5.0),
             point(world.temp_id, at(10800), 99.0),
             point(world.fuel_id, at(60), 1000.0),
-        ]
+        ],
     )
 
 

@@ -14,8 +14,8 @@ from assetwatch.api.problems import install_problem_handlers
 from assetwatch.api.routes import api_keys, assets, health, signals, telemetry
 from assetwatch.config import Settings, get_settings
 from assetwatch.db.engine import (
+    create_autocommit_session_factory,
     create_engine,
-    create_read_session_factory,
     create_session_factory,
 )
 from assetwatch.db.mappers import start_mappers
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         count_statements_of(engine.sync_engine)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
-        app.state.read_session_factory = create_read_session_factory(engine)
+        app.state.autocommit_session_factory = create_autocommit_session_factory(engine)
         try:
             yield
         finally:

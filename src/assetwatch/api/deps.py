@@ -1,8 +1,9 @@
 """Request dependencies: the unit of work and the authenticated caller.
 
-`Uow` runs a use case in one transaction. `ReadUow` is for use cases that only read, a
-statement at a time (the hot reads, and the key lookup behind authentication): it runs in
-autocommit, which saves the BEGIN and ROLLBACK round trips of every such request.
+`Uow` runs a use case in one transaction. `AutocommitUow` is for use cases whose statements each
+stand alone: the hot reads, the key lookup behind authentication, and ingest (whose one
+statement is atomic by itself). It runs in autocommit, which saves the BEGIN and the
+COMMIT/ROLLBACK round trips of every such request.
 """
 
 from typing import Annotated
@@ -24,8 +25,8 @@ async def get_uow(request: Request) -> UnitOfWork:
     return SqlUnitOfWork(request.app.state.session_factory)
 
 
-async def get_read_uow(request: Request) -> UnitOfWork:
-    return SqlUnitOfWork(request.app.state.read_session_factory)
+async def get_autocommit_uow(request: Request) -> UnitOfWork:
+    return SqlUnitOfWork(request.app.state.autocommit_session_factory)
 
 
 async def get_key_cache(request: Request) -> KeyCache:
@@ -39,13 +40,15 @@ async def get_caller(
 ) -> Principal:
     token = credentials.credentials if credentials else None
     caller = await authenticate(
-        SqlUnitOfWork(request.app.state.read_session_factory), request.app.state.key_cache, token
+        SqlUnitOfWork(request.app.state.autocommit_session_factory),
+        request.app.state.key_cache,
+        token,
     )
     request.state.organization_id = caller.organization_id  # for the access log
     return caller
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
-ReadUow = Annotated[UnitOfWork, Depends(get_read_uow)]
+AutocommitUow = Annotated[UnitOfWork, Depends(get_autocommit_uow)]
 Caller = Annotated[Principal, Depends(get_caller)]
 Cache = Annotated[KeyCache, Depends(get_key_cache)]

@@ -40,7 +40,7 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_autocommit_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for use cases that only read, one statement at a time: in autocommit, so a
     read is one round trip instead of BEGIN, the query and ROLLBACK. Same engine, same pool:
     `execution_options` makes a view of the engine, and the pool resets the connection's

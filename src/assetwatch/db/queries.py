@@ -5,7 +5,7 @@ Each function is one statement. Measurements are always reached through their pr
 `signals`, never from scanning measurements.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,10 +41,11 @@ class BinaryArray(list[Any]):
 
 psycopg.adapters.register_dumper(BinaryArray, ListBinaryDumper)
 
-# One statement per batch: upsert every point, then move each signal's latest point forward
-# only (an older point arriving late never replaces a newer one). Parameters are three arrays,
-# so the statement text is the same for every batch size. They carry no SQLAlchemy type (whose
-# ARRAY would copy them into plain lists): the casts type them, psycopg dumps them.
+# One statement per batch, atomic by itself: unless a point's signal is not the organisation's
+# (then nothing is written and those signal ids come back), upsert every point and move each
+# signal's latest point forward only (an older point arriving late never replaces a newer one).
+# The arrays keep the statement text the same for every batch size. They carry no SQLAlchemy
+# type (whose ARRAY would copy them into plain lists): the casts type them, psycopg dumps them.
 INGEST = text(
     """
 WITH batch AS (
@@ -53,43 +54,50 @@ WITH batch AS (
         CAST(:ts AS timestamptz[]),
         CAST(:values AS double precision[])
     ) AS b(signal_id, ts, value)
+), unknown AS (
+    SELECT ids.signal_id FROM (SELECT DISTINCT signal_id FROM batch) AS ids
+    WHERE NOT EXISTS (
+        SELECT FROM signals JOIN assets ON assets.id = signals.asset_id
+        WHERE signals.id = ids.signal_id
+          AND assets.organization_id = CAST(:organization_id AS bigint)
+    )
 ), written AS (
     INSERT INTO measurements (signal_id, ts, value)
-    SELECT signal_id, ts, value FROM batch
+    SELECT signal_id, ts, value FROM batch WHERE NOT EXISTS (SELECT FROM unknown)
     ON CONFLICT (signal_id, ts) DO UPDATE SET value = EXCLUDED.value
 ), newest AS (
     SELECT DISTINCT ON (signal_id) signal_id, ts, value
     FROM batch ORDER BY signal_id, ts DESC
+), moved AS (
+    UPDATE signals SET last_ts = newest.ts, last_value = newest.value
+    FROM newest
+    WHERE signals.id = newest.signal_id
+      AND (signals.last_ts IS NULL OR signals.last_ts <= newest.ts)
+      AND NOT EXISTS (SELECT FROM unknown)
 )
-UPDATE signals SET last_ts = newest.ts, last_value = newest.value
-FROM newest
-WHERE signals.id = newest.signal_id
-  AND (signals.last_ts IS NULL OR signals.last_ts <= newest.ts)
+SELECT signal_id FROM unknown ORDER BY signal_id
 """
 )
 
 
-async def write_measurements(session: AsyncSession, points: Sequence[Measurement]) -> None:
-    """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice."""
-    await session.execute(
-        INGEST,
-        {
-            "signal_ids": BinaryArray([p.signal_id for p in points]),
-            "ts": BinaryArray([p.ts for p in points]),
-            "values": BinaryArray([p.value for p in points]),
-        },
-    )
+def ingest_params(organization_id: int, points: Sequence[Measurement]) -> dict[str, Any]:
+    return {
+        "organization_id": organization_id,
+        "signal_ids": BinaryArray([p.signal_id for p in points]),
+        "ts": BinaryArray([p.ts for p in points]),
+        "values": BinaryArray([p.value for p in points]),
+    }
 
 
-async def owned_signal_ids(
-    session: AsyncSession, organization_id: int, signal_ids: Collection[int]
+async def write_measurements(
+    session: AsyncSession, organization_id: int, points: Sequence[Measurement]
 ) -> set[int]:
-    stmt = (
-        select(s.id)
-        .join(tables.assets, a.id == s.asset_id)
-        .where(s.id.in_(list(signal_ids)), a.organization_id == organization_id)
-    )
-    return set((await session.scalars(stmt)).all())
+    """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice.
+
+    Returns the ids of the signals that are not the organisation's; if any, nothing was written.
+    """
+    result = await session.execute(INGEST, ingest_params(organization_id, points))
+    return set(result.scalars())
 
 
 def _owned(organization_id: BindParameter[int], signal_id: BindParameter[int]) -> Exists:

@@ -1,6 +1,6 @@
 """Repositories over an `AsyncSession`: aggregates through the imperative mappers."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -153,12 +153,9 @@ class SqlSignalRepository(_SessionRepository):
 class SqlMeasurementRepository(_SessionRepository):
     """The hot paths, as Core statements from `queries` on the unit of work's session."""
 
-    async def owned_signal_ids(self, organization_id: int, signal_ids: Collection[int]) -> set[int]:
-        return await queries.owned_signal_ids(self.session, organization_id, signal_ids)
-
-    async def write(self, points: Sequence[Measurement]) -> None:
+    async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
         async with translated_integrity_errors():
-            await queries.write_measurements(self.session, points)
+            return await queries.write_measurements(self.session, organization_id, points)
 
     async def readings(
         self,

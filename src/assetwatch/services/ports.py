@@ -1,6 +1,6 @@
 """What the use cases need from storage. `assetwatch.db` implements these; unit tests use fakes."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -61,11 +61,10 @@ class SignalRepository(Protocol):
 class MeasurementRepository(Protocol):
     """The hot paths: set-based statements, rows rather than entities."""
 
-    async def owned_signal_ids(
-        self, organization_id: int, signal_ids: Collection[int]
-    ) -> set[int]: ...
-    async def write(self, points: Sequence[Measurement]) -> None:
-        """Upsert the points and move each signal's latest point forward, in one statement."""
+    async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
+        """Upsert the points and move each signal's latest point forward, in one statement;
+        unless some points' signals are not the organisation's: then nothing is written and
+        their ids are returned."""
         ...
 
     async def readings(

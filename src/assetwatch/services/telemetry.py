@@ -43,9 +43,8 @@ async def ingest(
     batch = last_write_wins(points)
     if not batch:
         return 0
-    wanted = {p.signal_id for p in batch}
     async with uow:
-        unknown = wanted - await uow.measurements.owned_signal_ids(caller.organization_id, wanted)
+        unknown = await uow.measurements.write(caller.organization_id, batch)
         if unknown:
             raise InvalidInput(
                 f"unknown signal ids: {sorted(unknown)}; nothing was written",
@@ -58,7 +57,6 @@ async def ingest(
                     for index, point in _first_index_of_each(points, unknown)
                 ],
             )
-        await uow.measurements.write(batch)
         await uow.commit()
     return len(batch)
 

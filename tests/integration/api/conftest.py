@@ -32,7 +32,7 @@ async def app(
     app = create_app(settings, database_url=migrated_url)
     async with app.router.lifespan_context(app):
         app.state.session_factory = session_factory  # the test's rolled-back connection
-        app.state.read_session_factory = session_factory
+        app.state.autocommit_session_factory = session_factory
         count_statements_of(engine.sync_engine)
         yield app
 

@@ -141,6 +141,8 @@ async def test_unknown_or_foreign_signals_are_named_and_nothing_is_written(
     )
     assert mixed.status_code == 422
     assert (await read(client, acme, sid))["items"] == []
+    latest = await client.get(f"/v1/assets/{fleet.asset_id}/latest", headers=acme.auth())
+    assert [s["ts"] for s in latest.json()["signals"]] == [None, None]  # nor did latest move
 
 
 async def test_batches_above_the_limit_are_413(
