@@ -1,12 +1,13 @@
 """Domain rules, on plain Pydantic objects: no database, no mappers."""
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
 
 from assetwatch.domain import Asset, Conflict, Measurement, Organization, Signal
+from assetwatch.domain.measurements import timestamp_errors
 
 
 def test_names_are_trimmed() -> None:
@@ -63,12 +64,20 @@ def test_measurement_timestamps_must_carry_a_timezone() -> None:
         Measurement(signal_id=1, ts=datetime(2026, 1, 1), value=1.0)
 
 
-def test_future_points_beyond_the_allowed_skew_are_detected() -> None:
+def test_timestamps_beyond_the_allowed_skew_or_before_year_one_are_located() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    assert not Measurement(signal_id=1, ts=now + timedelta(minutes=5), value=1).is_from_the_future(
-        now
-    )
-    assert Measurement(signal_id=1, ts=now + timedelta(minutes=6), value=1).is_from_the_future(now)
+    stamps = [
+        now + timedelta(minutes=5),  # at the limit: fine
+        now + timedelta(minutes=6),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),  # year 0 in UTC
+        datetime(1, 1, 1, tzinfo=UTC),  # the earliest instant: fine
+    ]
+    points = [Measurement(signal_id=1, ts=ts, value=1) for ts in stamps]
+    errors = timestamp_errors(points, now)
+    assert [(e["loc"][2], e["type"]) for e in errors] == [
+        (1, "future_timestamp"),
+        (2, "timestamp_too_early"),
+    ]
 
 
 def test_signal_names_are_unique_per_asset_regardless_of_case() -> None:

@@ -1,7 +1,7 @@
 """Measurements: one timestamped value of one signal, and the rules a batch of them obeys."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,23 +21,27 @@ class Measurement(BaseModel):
     ts: Timestamp = Field(examples=["2026-11-22T08:00:00Z"])
     value: FiniteFloat = Field(examples=[81.5])
 
-    def is_from_the_future(self, now: datetime, skew: timedelta = MAX_CLOCK_SKEW) -> bool:
-        return self.ts > now + skew
+
+# 0001-01-01T00:00:00+01:00 is year 0 in UTC: PostgreSQL stores it, but no reader could load it.
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 
 
-def future_point_errors(
+def timestamp_errors(
     points: Sequence[Measurement], now: datetime, skew: timedelta = MAX_CLOCK_SKEW
 ) -> list[dict[str, Any]]:
-    """One error per point stamped more than `skew` ahead of `now`, located by its index."""
-    return [
-        {
-            "loc": ["body", "points", index, "ts"],
-            "msg": f"more than {int(skew.total_seconds())} s in the future",
-            "type": "future_timestamp",
-        }
-        for index, point in enumerate(points)
-        if point.is_from_the_future(now, skew)
-    ]
+    """One error per point stamped more than `skew` ahead of `now`, or before year 1 in UTC,
+    located by its index. One pass with the bounds computed once: batches are large."""
+    latest = now + skew
+    errors = []
+    for index, point in enumerate(points):
+        if point.ts > latest:
+            msg, kind = f"more than {int(skew.total_seconds())} s in the future", "future_timestamp"
+        elif point.ts < EARLIEST:
+            msg, kind = "before year 1 in UTC", "timestamp_too_early"
+        else:
+            continue
+        errors.append({"loc": ["body", "points", index, "ts"], "msg": msg, "type": kind})
+    return errors
 
 
 def last_write_wins(points: Sequence[Measurement]) -> list[Measurement]:
