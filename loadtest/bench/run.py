@@ -1,6 +1,6 @@
 """`make bench`: assetwatch against the raw floor, on one embedded PostgreSQL, in one run.
 
-    python loadtest/bench/run.py [--seconds 10] [--out docs/benchmarks.md]
+    python loadtest/bench/run.py [--seconds 10] [--workers 1] [--out docs/benchmarks.md]
 
 Starts one embedded PostgreSQL with two databases migrated to head (`floor`, `assetwatch`),
 the floor app (loadtest/bench/floor_app.py: the service's SQL, nothing else) and
@@ -312,10 +312,13 @@ def render(results: dict[str, dict[str, dict[str, object]]], env: dict[str, str]
                 f"{LOAD_FRACTION:.0%} of each server's own maximum (latency from the scheduled "
                 f"start). {seconds} s per phase after a 2 s warm-up; generator, servers and "
                 "PostgreSQL share the machine.",
-                "- floor: `loadtest/bench/floor_app.py` — FastAPI + psycopg pool running the "
-                "service's SQL (`INGEST`, `readings_statement`), no auth, validation model, "
-                "metrics or logging. assetwatch: `assetwatch serve` (1 worker, LOG_LEVEL=WARNING), "
-                "API key auth, tenancy checks, full validation, Prometheus metrics.",
+                "- floor: `loadtest/bench/floor_app.py` — FastAPI + psycopg pool (autocommit) "
+                "running the service's own statements (`INGEST`, `READINGS`, tenancy filter "
+                "included), no auth, validation model, metrics or logging. assetwatch: "
+                f"`assetwatch serve --workers {env['AW_WORKERS']}` (LOG_LEVEL=WARNING), API key "
+                "auth, tenancy checks, "
+                "full validation, Prometheus metrics. Planner statistics are refreshed (ANALYZE) "
+                "before the read phases.",
                 "",
                 "| endpoint | server | max throughput | p50 / p99 at max (ms) | open-loop rate "
                 "| p50 / p99 at 70 % (ms) | errors |",
@@ -336,10 +339,12 @@ def render(results: dict[str, dict[str, dict[str, object]]], env: dict[str, str]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="per measured phase")
+    parser.add_argument("--workers", type=int, default=1, help="assetwatch's worker processes")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"LOG_LEVEL": "WARNING", "LOG_FORMAT": "json"}
+    env["AW_WORKERS"] = str(args.workers)
     env["LOADAVG"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     env["NPROC"] = str(len(os.sched_getaffinity(0)))  # what `nproc` prints
     procs: list[subprocess.Popen[bytes]] = []
@@ -393,6 +398,8 @@ def main() -> int:
                             "127.0.0.1",
                             "--port",
                             str(aw_port),
+                            "--workers",
+                            env["AW_WORKERS"],
                         ],
                         env={**env, "DATABASE_URL": aw_url},
                         stdout=out,
