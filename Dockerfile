@@ -1,8 +1,11 @@
 # syntax=docker/dockerfile:1
 # assetwatch images, one Dockerfile, three targets:
 #   runtime  (default) the API (`assetwatch serve`) and the migrate Jobs/init container
-#   smoke    runtime + tests/smoke and the test dependencies: the post-deploy smoke Job
-#   loadtest runtime + Locust and loadtest/: the in-cluster load test and its SLO gate
+#   smoke    runtime + the `smoke` dependency group (pytest, its plugins, httpx) and tests/smoke:
+#            the post-deploy smoke Job
+#   loadtest runtime + the `loadtest` dependency group (Locust) and loadtest/: the in-cluster
+#            load test and its SLO gate
+# Neither ships the `dev` group (linters, type checker, kubectl, schemathesis, py-spy…).
 # Build: make image (podman/buildah), or e.g. `docker build --target runtime -t assetwatch:TAG .`
 #
 # BASE_IMAGE only needs a python3 (3.11) with venv and CA certificates. Where no registry is
@@ -39,10 +42,13 @@ COPY src ./src
 RUN /opt/uv/bin/uv sync --frozen --no-dev \
     && /app/.venv/bin/python -m compileall -q src alembic
 
-# builder-tools: the same venv plus every dependency group (pytest + httpx for the smoke suite,
-# Locust for the load test), for the smoke and loadtest targets only.
-FROM builder AS builder-tools
-RUN /opt/uv/bin/uv sync --frozen --all-groups
+# builder-smoke / builder-loadtest: the same venv plus one dependency group each (pyproject.toml),
+# for the smoke and loadtest targets only. `uv sync` is exact: nothing of another group stays.
+FROM builder AS builder-smoke
+RUN /opt/uv/bin/uv sync --frozen --no-dev --group smoke
+
+FROM builder AS builder-loadtest
+RUN /opt/uv/bin/uv sync --frozen --no-dev --group loadtest
 
 # ---------------------------------------------------------------------------------------------
 # app-base: what every shipped target shares. Code is owned by root and read-only to the app user.
@@ -63,7 +69,7 @@ EXPOSE 8000
 
 # ---------------------------------------------------------------------------------------------
 FROM app-base AS smoke
-COPY --from=builder-tools /app/.venv ./.venv
+COPY --from=builder-smoke /app/.venv ./.venv
 COPY --from=builder /app/src ./src
 COPY pyproject.toml ./
 COPY tests/__init__.py tests/conftest.py ./tests/
@@ -76,7 +82,7 @@ CMD ["smoke", "--help"]
 
 # ---------------------------------------------------------------------------------------------
 FROM app-base AS loadtest
-COPY --from=builder-tools /app/.venv ./.venv
+COPY --from=builder-loadtest /app/.venv ./.venv
 COPY --from=builder /app/src ./src
 COPY loadtest ./loadtest
 USER 10001:10001
