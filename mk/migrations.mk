@@ -28,6 +28,6 @@ migrations-lint: migrations-sql ## squawk on every revision's SQL, upgrades and 
 	$(SQUAWK) $(MIGRATIONS_SQL)/up/*.sql
 	@# Waivers, downgrades only: ban-drop-table and ban-drop-column. A downgrade exists to remove
 	@# what its own upgrade added, so dropping that table or column is its whole job; the data
-	@# it loses is data only the newer schema could hold (docs/migrations.md). Every other rule
+	@# it loses is data only the newer schema could hold (README, "Running migrations"). Every other rule
 	@# stays on: a downgrade must not lock the API either (e.g. DROP INDEX CONCURRENTLY).
 	$(SQUAWK) --exclude=ban-drop-table,ban-drop-column $(MIGRATIONS_SQL)/down/*.sql
