@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assetwatch.db import tables
 from assetwatch.domain import LatestPoint, Measurement, Reading, Rollup
+from assetwatch.domain.measurements import EARLIEST
 from assetwatch.domain.readings import BUCKET_ORIGIN
 
 m, s, a = tables.measurements.c, tables.signals.c, tables.assets.c
@@ -111,9 +112,8 @@ _org = bindparam("organization_id", type_=BigInteger)
 _signal = bindparam("signal_id", type_=BigInteger)
 _start = bindparam("start", type_=DateTime(timezone=True))
 _end = bindparam("end", type_=DateTime(timezone=True))
-# An open end of a range. Ingest refuses points more than minutes ahead of now, so no stored
-# point can sit at or after these (Python datetimes cannot say -infinity/infinity).
-EARLIEST = datetime.min.replace(tzinfo=UTC)
+# The open ends of a range (Python datetimes cannot say -infinity/infinity). Ingest refuses
+# points before EARLIEST and more than minutes ahead of now, so no stored point lies outside.
 LATEST = datetime.max.replace(tzinfo=UTC)
 
 
