@@ -45,8 +45,14 @@ class FakeStore:
         self.last_id += 1
         return self.last_id
 
-    def signals(self) -> list[tuple[Asset, Signal]]:
-        return [(a, s) for a in self.assets.values() for s in a.signals]
+    def signals(self, organization_id: int | None = None) -> list[tuple[Asset, Signal]]:
+        """Every (asset, signal), or only an organisation's (the real queries' tenancy filter)."""
+        return [
+            (a, s)
+            for a in self.assets.values()
+            if organization_id is None or a.organization_id == organization_id
+            for s in a.signals
+        ]
 
     def drop_measurements(self, signal_ids: Collection[int | None]) -> None:
         """ON DELETE CASCADE from signals to measurements."""
@@ -153,20 +159,17 @@ class FakeSignalRepository:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
-    def _owned(self, organization_id: int) -> list[tuple[Asset, Signal]]:
-        return [(a, s) for a, s in self.store.signals() if a.organization_id == organization_id]
-
     async def get(self, organization_id: int, signal_id: int) -> Signal | None:
-        return next((s for _, s in self._owned(organization_id) if s.id == signal_id), None)
+        return next((s for _, s in self.store.signals(organization_id) if s.id == signal_id), None)
 
     async def list(
         self, organization_id: int, asset_id: int, *, after_id: int | None, limit: int
     ) -> Sequence[Signal]:
-        mine = [s for a, s in self._owned(organization_id) if a.id == asset_id]
+        mine = [s for a, s in self.store.signals(organization_id) if a.id == asset_id]
         return _page(mine, after_id, limit)
 
     async def delete(self, organization_id: int, signal_id: int) -> bool:
-        for asset, signal in self._owned(organization_id):
+        for asset, signal in self.store.signals(organization_id):
             if signal.id == signal_id:
                 asset.signals = [s for s in asset.signals if s.id != signal_id]
                 self.store.drop_measurements({signal_id})
@@ -189,9 +192,7 @@ class FakeMeasurementRepository:
     async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
         self.writes += 1
         signals = {s.id: s for _, s in self.store.signals()}
-        unknown = {p.signal_id for p in points} - {
-            s.id for a, s in self.store.signals() if a.organization_id == organization_id
-        }
+        unknown = {p.signal_id for p in points} - self._owned(organization_id)
         if unknown:
             return unknown  # and nothing is written
         newest: dict[int, Measurement] = {}
@@ -215,11 +216,8 @@ class FakeMeasurementRepository:
             if sid == signal_id and (start is None or ts >= start) and (end is None or ts < end)
         )
 
-    def _owned(self, organization_id: int, signal_id: int) -> bool:
-        return any(
-            s.id == signal_id and asset.organization_id == organization_id
-            for asset, s in self.store.signals()
-        )
+    def _owned(self, organization_id: int) -> set[int | None]:
+        return {s.id for _, s in self.store.signals(organization_id)}
 
     async def readings(
         self,
@@ -231,7 +229,7 @@ class FakeMeasurementRepository:
         descending: bool,
         limit: int,
     ) -> Sequence[Reading]:
-        if not self._owned(organization_id, signal_id):
+        if signal_id not in self._owned(organization_id):
             return []
         rows = self._window(signal_id, start, end)
         if descending:
@@ -247,7 +245,7 @@ class FakeMeasurementRepository:
         end: datetime,
         bucket: timedelta,
     ) -> Sequence[Rollup]:
-        if not self._owned(organization_id, signal_id):
+        if signal_id not in self._owned(organization_id):
             return []
         buckets: dict[datetime, list[float]] = {}
         for ts, value in self._window(signal_id, start, end):

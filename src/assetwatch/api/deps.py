@@ -39,11 +39,8 @@ async def get_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     token = credentials.credentials if credentials else None
-    caller = await authenticate(
-        SqlUnitOfWork(request.app.state.autocommit_session_factory),
-        request.app.state.key_cache,
-        token,
-    )
+    uow = await get_autocommit_uow(request)
+    caller = await authenticate(uow, await get_key_cache(request), token)
     request.state.organization_id = caller.organization_id  # for the access log
     return caller
 

@@ -41,9 +41,11 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 
 def create_autocommit_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for use cases that only read, one statement at a time: in autocommit, so a
-    read is one round trip instead of BEGIN, the query and ROLLBACK. Same engine, same pool:
+    """Sessions whose every statement is its own transaction, for use cases made of statements
+    that each stand alone (the hot reads, ingest's one atomic statement, key lookups): a read is
+    one round trip instead of BEGIN, the query and ROLLBACK. Same engine, same pool:
     `execution_options` makes a view of the engine, and the pool resets the connection's
-    autocommit when it comes back. Never use these for writes (nothing would be atomic)."""
-    reader = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return async_sessionmaker(reader, expire_on_commit=False, autoflush=False)
+    autocommit when it comes back. Never use these where several writes must succeed or fail
+    together."""
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False)

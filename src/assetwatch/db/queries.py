@@ -130,6 +130,18 @@ def _readings(descending: bool) -> Select[datetime, float]:
 READINGS = {False: _readings(descending=False), True: _readings(descending=True)}
 
 
+def _window(
+    organization_id: int, signal_id: int, start: datetime | None, end: datetime | None
+) -> dict[str, Any]:
+    """The parameters READINGS and ROLLUPS share: whose signal, and `[start, end)`."""
+    return {
+        "organization_id": organization_id,
+        "signal_id": signal_id,
+        "start": EARLIEST if start is None else start,
+        "end": LATEST if end is None else end,
+    }
+
+
 def readings_params(
     organization_id: int,
     signal_id: int,
@@ -138,13 +150,7 @@ def readings_params(
     end: datetime | None,
     limit: int,
 ) -> dict[str, Any]:
-    return {
-        "organization_id": organization_id,
-        "signal_id": signal_id,
-        "start": EARLIEST if start is None else start,
-        "end": LATEST if end is None else end,
-        "limit": limit,
-    }
+    return {**_window(organization_id, signal_id, start, end), "limit": limit}
 
 
 async def readings(
@@ -175,13 +181,7 @@ async def rollups(
     bucket: timedelta,
 ) -> list[Rollup]:
     """One statement; no rows both for an empty range and for another organisation's signal."""
-    params = {
-        "organization_id": organization_id,
-        "signal_id": signal_id,
-        "start": start,
-        "end": end,
-        "bucket": bucket,
-    }
+    params = {**_window(organization_id, signal_id, start, end), "bucket": bucket}
     return [Rollup(*row) for row in await session.execute(ROLLUPS, params)]
 
 
