@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from assetwatch.config import Settings
@@ -18,16 +19,65 @@ from assetwatch.observability import count_statements_of, counting_statements
 pytestmark = pytest.mark.integration
 
 
+def _one_connection(settings: Settings, url: str, ping_idle_seconds: float) -> AsyncEngine:
+    """A pool of exactly one connection, so every session reuses the same one."""
+    update = {
+        "db_pool_size": 1,
+        "db_max_overflow": 0,
+        "db_pool_ping_idle_seconds": ping_idle_seconds,
+    }
+    return create_engine(settings.model_copy(update=update), url)
+
+
 @pytest.fixture
 async def one_connection_engine(
     settings: Settings, migrated_url: str
 ) -> AsyncIterator[AsyncEngine]:
-    """A pool of exactly one connection, so every session below reuses the same one."""
-    engine = create_engine(
-        settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}), migrated_url
-    )
+    engine = _one_connection(settings, migrated_url, settings.db_pool_ping_idle_seconds)
     yield engine
     await engine.dispose()
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with create_autocommit_session_factory(engine)() as session:
+        pid: int = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    return pid
+
+
+async def _terminate(engine: AsyncEngine, pid: int) -> None:
+    """Kill a backend from outside the pool, as a database restart or failover would."""
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+        await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+async def test_an_idle_connection_that_died_is_replaced_before_use(
+    settings: Settings, migrated_url: str
+) -> None:
+    engine = _one_connection(settings, migrated_url, ping_idle_seconds=0)
+    try:
+        first = await _backend_pid(engine)
+        await _terminate(engine, first)
+        assert await _backend_pid(engine) != first  # no error: the ping caught it
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_in_steady_use_is_not_pinged_and_one_failure_renews_the_pool(
+    settings: Settings, migrated_url: str
+) -> None:
+    """The price of skipping the ping within the idle window: a connection that dies between
+    two requests fails the second one (a 503 in the app); the pool then starts afresh."""
+    engine = _one_connection(settings, migrated_url, ping_idle_seconds=3600)
+    try:
+        first = await _backend_pid(engine)
+        await _terminate(engine, first)
+        with pytest.raises(DBAPIError) as failure:
+            await _backend_pid(engine)
+        assert failure.value.connection_invalidated
+        assert await _backend_pid(engine) != first
+    finally:
+        await engine.dispose()
 
 
 async def driver_connection(session: AsyncSession) -> psycopg.AsyncConnection[object]:

@@ -64,20 +64,26 @@ def test_measurement_timestamps_must_carry_a_timezone() -> None:
         Measurement(signal_id=1, ts=datetime(2026, 1, 1), value=1.0)
 
 
-def test_timestamps_beyond_the_allowed_skew_or_before_year_one_are_located() -> None:
+def test_timestamps_beyond_the_allowed_skew_are_located() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    stamps = [
-        now + timedelta(minutes=5),  # at the limit: fine
-        now + timedelta(minutes=6),
-        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),  # year 0 in UTC
-        datetime(1, 1, 1, tzinfo=UTC),  # the earliest instant: fine
-    ]
+    stamps = [now + timedelta(minutes=5), now + timedelta(minutes=6), now]  # 5 min: the limit
     points = [Measurement(signal_id=1, ts=ts, value=1) for ts in stamps]
     errors = timestamp_errors(points, now)
-    assert [(e["loc"][2], e["type"]) for e in errors] == [
-        (1, "future_timestamp"),
-        (2, "timestamp_too_early"),
-    ]
+    assert [(e["loc"][2], e["type"]) for e in errors] == [(1, "future_timestamp")]
+
+
+def test_measurement_timestamps_are_held_in_utc() -> None:
+    ts = datetime(2026, 1, 1, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+    held = Measurement(signal_id=1, ts=ts, value=1).ts
+    assert held == ts
+    assert held.tzinfo is UTC
+    assert held.hour == 8
+
+
+def test_instants_before_year_one_in_utc_are_refused() -> None:
+    Measurement(signal_id=1, ts=datetime(1, 1, 1, tzinfo=UTC), value=1)  # the earliest: fine
+    with pytest.raises(ValidationError, match="between years 1 and 9999 in UTC"):
+        Measurement(signal_id=1, ts=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))), value=1)
 
 
 def test_signal_names_are_unique_per_asset_regardless_of_case() -> None:

@@ -1,11 +1,10 @@
 """Path and query parameters shared by the routers."""
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, AwareDatetime
 
+from assetwatch.domain.types import Timestamp
 from assetwatch.services.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 BIGINT_MAX = 2**63 - 1
@@ -19,15 +18,5 @@ Cursor = Annotated[
 DEFAULT_PAGE_SIZE = DEFAULT_LIMIT
 # Query text goes into SQL parameters: PostgreSQL text cannot hold NUL.
 NO_NUL = r"^[^\x00]*$"
-
-
-def _representable_in_utc(value: datetime) -> datetime:
-    """0001-01-01T00:00:00+01:00 is year 0 in UTC: neither Python nor the API can show it."""
-    try:
-        value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("must lie between years 1 and 9999 in UTC") from None
-    return value
-
-
-Instant = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
+# A query's instants obey the rule of every stored one (aware, representable in UTC).
+Instant = Timestamp
