@@ -46,7 +46,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
 def ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
     """Test a pooled connection before use only when it sat idle for `idle_seconds` or more.
 
-    `pool_pre_ping` tests every checkout: a round trip that cost a fifth of a hot read's CPU.
+    `pool_pre_ping` tests every checkout: a round trip, ~0.13 ms of a read's ~1.6 ms of CPU.
     A connection returned moments ago by a request that succeeded is as good as a tested one
     (HikariCP skips its check within 500 ms of last use, for the same reason). One that died
     in use fails its request, and SQLAlchemy then invalidates the whole pool, as it does after

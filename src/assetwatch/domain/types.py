@@ -70,7 +70,8 @@ def _in_utc(value: datetime) -> datetime:
     nor the API could show it, so it is refused here, in the one place every instant passes.
     Stamps that share the stdlib `UTC` also compare and hash without a `utcoffset()` call each
     (pydantic gives every parsed stamp a tzinfo of its own): sorting and de-duplicating a
-    1,000-point batch takes a tenth of the time, which pays for this call per point twice over.
+    1,000-point batch takes an eighth of the time, which repays this call per point several
+    times over (loadtest/bench/stages.py).
     """
     try:
         return value.astimezone(UTC)
