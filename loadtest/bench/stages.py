@@ -20,7 +20,7 @@ from psycopg.adapt import PyFormat, Transformer
 
 from assetwatch.api.routes.telemetry import _batch
 from assetwatch.db.queries import ingest_params
-from assetwatch.domain.measurements import last_write_wins, timestamp_errors
+from assetwatch.domain.measurements import future_point_errors, last_write_wins
 from assetwatch.domain.types import utcnow
 
 
@@ -56,7 +56,7 @@ def main() -> int:
 
     stages: list[tuple[str, Callable[[], object]]] = [
         ("validate the body (pydantic)", lambda: _batch.validate_json(body)),
-        ("future-timestamp check", lambda: timestamp_errors(points, now, skew)),
+        ("future-timestamp check", lambda: future_point_errors(points, now, skew)),
         ("last write wins + sort", lambda: last_write_wins(points)),
         ("statement parameters", lambda: ingest_params(1, batch)),
         ("binary dump of 3 arrays", dump),

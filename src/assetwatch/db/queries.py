@@ -1,6 +1,7 @@
-"""Read- and write-side Core SQL for the hot paths (no ORM entities; rows in, rows out).
+"""Read- and write-side Core SQL for the hot paths (no ORM entities; rows in, rows out): the
+statements and their parameters; `SqlMeasurementRepository` runs them.
 
-Each function is one statement. Measurements are always reached through their primary key
+Each use case is one statement. Measurements are always reached through their primary key
 (signal_id, ts); the latest point of every signal comes from the denormalised columns on
 `signals`, never from scanning measurements.
 """
@@ -25,10 +26,9 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from assetwatch.db import tables
-from assetwatch.domain import LatestPoint, Measurement, Reading, Rollup
+from assetwatch.domain import Measurement
 from assetwatch.domain.measurements import EARLIEST
 from assetwatch.domain.readings import BUCKET_ORIGIN
 
@@ -90,17 +90,6 @@ def ingest_params(organization_id: int, points: Sequence[Measurement]) -> dict[s
     }
 
 
-async def write_measurements(
-    session: AsyncSession, organization_id: int, points: Sequence[Measurement]
-) -> set[int]:
-    """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice.
-
-    Returns the ids of the signals that are not the organisation's; if any, nothing was written.
-    """
-    result = await session.execute(INGEST, ingest_params(organization_id, points))
-    return set(result.scalars())
-
-
 def _owned(organization_id: BindParameter[int], signal_id: BindParameter[int]) -> Exists:
     """The signal belongs to the organisation: a one-time filter, checked once per statement."""
     return exists().where(
@@ -153,15 +142,6 @@ def readings_params(
     return {**_window(organization_id, signal_id, start, end), "limit": limit}
 
 
-async def readings(
-    session: AsyncSession, organization_id: int, signal_id: int, *, descending: bool, **window: Any
-) -> list[Reading]:
-    """One statement; no rows both for an empty range and for another organisation's signal."""
-    params = readings_params(organization_id, signal_id, **window)
-    result = await session.execute(READINGS[descending], params)
-    return [Reading(ts, value) for ts, value in result]
-
-
 _bucket_start = func.date_bin(bindparam("bucket", type_=Interval), m.ts, BUCKET_ORIGIN)
 ROLLUPS = (
     select(_bucket_start, func.count(), func.min(m.value), func.max(m.value), func.avg(m.value))
@@ -171,32 +151,18 @@ ROLLUPS = (
 )
 
 
-async def rollups(
-    session: AsyncSession,
-    organization_id: int,
-    signal_id: int,
-    *,
-    start: datetime,
-    end: datetime,
-    bucket: timedelta,
-) -> list[Rollup]:
-    """One statement; no rows both for an empty range and for another organisation's signal."""
-    params = {**_window(organization_id, signal_id, start, end), "bucket": bucket}
-    return [Rollup(*row) for row in await session.execute(ROLLUPS, params)]
+def rollups_params(
+    organization_id: int, signal_id: int, *, start: datetime, end: datetime, bucket: timedelta
+) -> dict[str, Any]:
+    return {**_window(organization_id, signal_id, start, end), "bucket": bucket}
 
 
-async def latest(
-    session: AsyncSession, organization_id: int, asset_id: int
-) -> list[LatestPoint] | None:
-    """One statement: the asset (to tell 'not yours' from 'no signals') left-joined to signals."""
-    stmt = (
+def latest_statement(organization_id: int, asset_id: int) -> Select[Any]:
+    """The asset (to tell 'not yours' from 'no signals') left-joined to its signals."""
+    return (
         select(s.id, s.name, s.unit, s.last_ts, s.last_value)
         .select_from(tables.assets)
         .outerjoin(tables.signals, s.asset_id == a.id)
         .where(a.id == asset_id, a.organization_id == organization_id)
         .order_by(s.id)
     )
-    rows = (await session.execute(stmt)).all()
-    if not rows:
-        return None
-    return [LatestPoint(*row) for row in rows if row[0] is not None]

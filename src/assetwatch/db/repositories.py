@@ -154,8 +154,10 @@ class SqlMeasurementRepository(_SessionRepository):
     """The hot paths, as Core statements from `queries` on the unit of work's session."""
 
     async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
+        """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice."""
+        params = queries.ingest_params(organization_id, points)
         async with translated_integrity_errors():
-            return await queries.write_measurements(self.session, organization_id, points)
+            return set((await self.session.execute(queries.INGEST, params)).scalars())
 
     async def readings(
         self,
@@ -167,15 +169,11 @@ class SqlMeasurementRepository(_SessionRepository):
         descending: bool,
         limit: int,
     ) -> Sequence[Reading]:
-        return await queries.readings(
-            self.session,
-            organization_id,
-            signal_id,
-            start=start,
-            end=end,
-            descending=descending,
-            limit=limit,
+        params = queries.readings_params(
+            organization_id, signal_id, start=start, end=end, limit=limit
         )
+        result = await self.session.execute(queries.READINGS[descending], params)
+        return [Reading(ts, value) for ts, value in result]
 
     async def rollups(
         self,
@@ -186,9 +184,14 @@ class SqlMeasurementRepository(_SessionRepository):
         end: datetime,
         bucket: timedelta,
     ) -> Sequence[Rollup]:
-        return await queries.rollups(
-            self.session, organization_id, signal_id, start=start, end=end, bucket=bucket
+        params = queries.rollups_params(
+            organization_id, signal_id, start=start, end=end, bucket=bucket
         )
+        return [Rollup(*row) for row in await self.session.execute(queries.ROLLUPS, params)]
 
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
-        return await queries.latest(self.session, organization_id, asset_id)
+        statement = queries.latest_statement(organization_id, asset_id)
+        rows = (await self.session.execute(statement)).all()
+        if not rows:
+            return None
+        return [LatestPoint(*row) for row in rows if row[0] is not None]

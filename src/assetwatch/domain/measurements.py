@@ -26,7 +26,7 @@ class Measurement(BaseModel):
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 
 
-def timestamp_errors(
+def future_point_errors(
     points: Sequence[Measurement], now: datetime, skew: timedelta = MAX_CLOCK_SKEW
 ) -> list[dict[str, Any]]:
     """One error per point stamped more than `skew` ahead of `now`, located by its index."""

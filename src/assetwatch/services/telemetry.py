@@ -14,7 +14,7 @@ from assetwatch.domain import (
     Role,
     Rollup,
 )
-from assetwatch.domain.measurements import last_write_wins, timestamp_errors
+from assetwatch.domain.measurements import future_point_errors, last_write_wins
 from assetwatch.domain.readings import check_bucket_count, check_range, parse_bucket
 from assetwatch.domain.types import utcnow
 from assetwatch.services.auth import Principal
@@ -37,9 +37,9 @@ async def ingest(
     the last one wins, as a re-sent point overwrites the stored one).
     """
     caller.require(Role.writer)
-    errors = timestamp_errors(points, utcnow(), max_future)
+    errors = future_point_errors(points, utcnow(), max_future)
     if errors:
-        raise InvalidInput(f"{len(errors)} point(s) have timestamps out of range", errors)
+        raise InvalidInput(f"{len(errors)} point(s) are stamped in the future", errors)
     batch = last_write_wins(points)
     if not batch:
         return 0
