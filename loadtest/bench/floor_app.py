@@ -2,9 +2,9 @@
 
 No auth, validation models, metrics or logging: what is left is HTTP, JSON and the statements
 themselves. The SQL is not copied: ingest is `assetwatch.db.queries.INGEST` and the read is
-`READINGS[True]` (newest first), both with their tenancy filter on FLOOR_ORGANIZATION_ID, compiled
-with SQLAlchemy's psycopg dialect (the dialect the service runs them through, casts included),
-so the two cannot drift apart; the ingest arrays go in binary, as the service sends them.
+`READINGS[True]` (newest first), both with their tenancy filter on FLOOR_ORGANIZATION_ID, the
+very text the service sends (compiled once for psycopg), so the two cannot drift apart; the
+ingest arrays go in binary, as the service sends them.
 
     FLOOR_DATABASE_URL=postgresql://... FLOOR_ORGANIZATION_ID=1 \
         uvicorn loadtest.bench.floor_app:app --port 8001
@@ -19,13 +19,11 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request, Response
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from assetwatch.db.queries import INGEST, READINGS, BinaryArray, readings_params
 
-_DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
-INGEST_SQL = str(INGEST.compile(dialect=_DIALECT))
-LAST_100_SQL = str(READINGS[True].compile(dialect=_DIALECT))  # newest first
+INGEST_SQL = INGEST.sql
+LAST_100_SQL = READINGS[True].sql  # newest first
 ORGANIZATION_ID = int(os.environ["FLOOR_ORGANIZATION_ID"])
 # The service's session settings (db/engine.py): UTC, custom plans, a statement timeout; and
 # autocommit, as the service runs these statements (each is atomic by itself).

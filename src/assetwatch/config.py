@@ -27,7 +27,7 @@ class Settings(BaseSettings):
 
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(5, ge=0)
-    db_pool_timeout: float = Field(2.0, gt=0, description="seconds to wait for a connection")
+    db_pool_timeout: float = Field(1.0, gt=0, description="seconds to wait for a connection")
     # A pooled connection idle this long is tested (a round trip) before use; one in steady use
     # is not. 0 tests at every checkout.
     db_pool_ping_idle_seconds: float = Field(1.0, ge=0)

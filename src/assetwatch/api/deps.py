@@ -1,9 +1,7 @@
 """Request dependencies: the unit of work and the authenticated caller.
 
-`Uow` runs a use case in one transaction. `AutocommitUow` is for use cases whose statements each
-stand alone: the hot reads, the key lookup behind authentication, and ingest (whose one
-statement is atomic by itself). It runs in autocommit, which saves the BEGIN and the
-COMMIT/ROLLBACK round trips of every such request.
+`Uow` runs a use case's aggregates in one transaction; its hot-path statements (ingest, reads)
+each run on a pooled connection in autocommit (db/unit_of_work.py).
 """
 
 from typing import Annotated
@@ -22,11 +20,8 @@ _bearer = HTTPBearer(
 
 # `async def` although they await nothing: FastAPI runs a plain `def` dependency in a thread pool.
 async def get_uow(request: Request) -> UnitOfWork:
-    return SqlUnitOfWork(request.app.state.session_factory)
-
-
-async def get_autocommit_uow(request: Request) -> UnitOfWork:
-    return SqlUnitOfWork(request.app.state.autocommit_session_factory)
+    state = request.app.state
+    return SqlUnitOfWork(state.session_factory, state.connections)
 
 
 async def get_key_cache(request: Request) -> KeyCache:
@@ -39,13 +34,12 @@ async def get_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     token = credentials.credentials if credentials else None
-    uow = await get_autocommit_uow(request)
+    uow = await get_uow(request)
     caller = await authenticate(uow, await get_key_cache(request), token)
     request.state.organization_id = caller.organization_id  # for the access log
     return caller
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
-AutocommitUow = Annotated[UnitOfWork, Depends(get_autocommit_uow)]
 Caller = Annotated[Principal, Depends(get_caller)]
 Cache = Annotated[KeyCache, Depends(get_key_cache)]

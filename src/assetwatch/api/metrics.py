@@ -8,6 +8,7 @@ files. The pool gauges are read at scrape time from the answering process.
 import os
 import platform
 from collections.abc import Iterable
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
@@ -22,8 +23,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import QueuePool
+from psycopg_pool import AsyncConnectionPool
 
 from assetwatch import __version__
 
@@ -50,19 +50,20 @@ BUILD_INFO.labels(__version__, platform.python_version()).set(1)
 
 
 class PoolCollector(Collector):
-    """The engine's connection pool, read when scraped."""
+    """The process's connection pool, read when scraped."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+        self.pool = pool
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
-        pool = self.engine.sync_engine.pool
-        if not isinstance(pool, QueuePool):
-            return
+        stats = self.pool.get_stats()
+        size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
         for name, doc, value in (
-            ("size", "configured pool size", pool.size()),
-            ("checked_out", "connections in use", pool.checkedout()),
-            ("overflow", "connections beyond the pool size", max(pool.overflow(), 0)),
+            ("size", "configured pool size (connections kept open)", self.pool.min_size),
+            ("max_size", "most connections the pool may open", self.pool.max_size),
+            ("checked_out", "connections in use", size - idle),
+            ("overflow", "connections beyond the pool size", max(size - self.pool.min_size, 0)),
+            ("waiting", "requests waiting for a connection", stats.get("requests_waiting", 0)),
         ):
             family = GaugeMetricFamily(f"assetwatch_db_pool_{name}", f"DB pool: {doc}")
             family.add_metric([], value)
@@ -88,6 +89,6 @@ router = APIRouter(tags=["health"])
 )
 async def metrics(request: Request) -> Response:
     pool = CollectorRegistry(auto_describe=False)
-    pool.register(PoolCollector(request.app.state.engine))
+    pool.register(PoolCollector(request.app.state.database.pool))
     output = generate_latest(_application_registry()) + generate_latest(pool)
     return Response(output, media_type=CONTENT_TYPE_LATEST)

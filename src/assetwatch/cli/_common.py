@@ -8,7 +8,7 @@ from typing import TypeVar
 import typer
 
 from assetwatch.config import Settings, get_settings
-from assetwatch.db.engine import create_engine, create_session_factory
+from assetwatch.db.engine import create_database, create_session_factory
 from assetwatch.db.mappers import start_mappers
 from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.domain import DomainError
@@ -40,11 +40,13 @@ def run_use_case(url: str, use_case: Callable[[SqlUnitOfWork], Awaitable[T]]) ->
 
     async def run() -> T:
         start_mappers()
-        engine = create_engine(get_settings(), url)
+        database = create_database(get_settings(), url)
+        await database.open()
         try:
-            return await use_case(SqlUnitOfWork(create_session_factory(engine)))
+            uow = SqlUnitOfWork(create_session_factory(database.engine), database.pool)
+            return await use_case(uow)
         finally:
-            await engine.dispose()
+            await database.close()
 
     try:
         return asyncio.run(run())

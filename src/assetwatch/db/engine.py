@@ -1,36 +1,113 @@
-"""One async engine, and so one connection pool, per process."""
+"""One connection pool per process (psycopg's), shared by the ORM and the hot paths.
+
+The hot paths (ingest, range reads, rollups, latest) borrow a connection straight from the
+pool and run their precompiled statements on it: no session, no greenlet hop, no BEGIN/COMMIT
+(pooled connections are in autocommit; each hot statement is atomic by itself). The ORM's
+engine sits on the same pool: SQLAlchemy's `NullPool` with the pool as its `async_creator`,
+and SQLAlchemy closing a connection hands it back (psycopg's documented way to put SQLAlchemy
+on its pool). A connection lent to the ORM is switched out of autocommit, so a unit of work is
+one transaction; the pool switches it back when it returns.
+"""
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, exc
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.pool import NullPool
 
 from assetwatch.config import Settings
 
-_RETURNED_AT = "assetwatch_returned_at"
+# psycopg_pool retries a failed connection in the background with a doubling delay, for five
+# minutes by default: after a long outage the first retry could come minutes after the
+# database is back. Give up on a series after this long instead; the next request that finds
+# the pool empty starts a new one at once, so the app is back within seconds of the database.
+RECONNECT_SECONDS = 2.0
 
 
-def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
-    """Build the process's engine. `url` overrides the settings (tests, embedded server)."""
+class PooledConnection(AsyncConnection[TupleRow]):
+    """A pooled connection that remembers when it was last handed back, and goes back to the
+    pool when SQLAlchemy, done with it, closes it."""
+
+    returned_at: float | None = None  # None: connected just now, never used
+    lender: "AsyncConnectionPool[PooledConnection] | None" = None  # set while the ORM has it
+
+    async def close(self) -> None:
+        # psycopg_pool's `close_returns` does this too, except for a broken connection, which
+        # it then never gets back: a slot lost for good after each connection the ORM saw die.
+        lender, self.lender = self.lender, None
+        if lender is None:
+            await super().close()
+        else:
+            await lender.putconn(self)  # a broken one is discarded and replaced there
+
+    def add_notice_handler(self, callback: Callable[..., Any]) -> None:
+        # SQLAlchemy registers its notice logger each time it "connects", which on a shared
+        # pool is every checkout: keep one copy, not one per request.
+        if callback not in self._notice_handlers:
+            super().add_notice_handler(callback)
+
+
+@dataclass(frozen=True)
+class Database:
+    """The process's pool and the SQLAlchemy engine that borrows from it."""
+
+    pool: AsyncConnectionPool[PooledConnection]
+    engine: AsyncEngine
+
+    async def open(self) -> None:
+        # Connections are made in the background: the app starts (and /readyz answers 503)
+        # while the database is still unreachable.
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        await self.pool.close()
+
+
+def create_database(settings: Settings, url: str | None = None) -> Database:
+    """Build (not open) the process's pool and engine. `url` overrides the settings."""
     target = url or settings.database_url
     if not target:
         raise ValueError("no database URL: set DATABASE_URL or start the embedded server")
     options = "-c timezone=UTC -c plan_cache_mode=force_custom_plan"
     if settings.db_statement_timeout_ms:
         options += f" -c statement_timeout={settings.db_statement_timeout_ms}"
-    engine = create_async_engine(
-        target,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        connect_args={
+    idle_seconds = settings.db_pool_ping_idle_seconds
+
+    async def ping_if_idle(conn: PooledConnection) -> None:
+        """Test a pooled connection before use only when it sat idle for `idle_seconds`.
+
+        A ping on every checkout is a round trip, ~0.13 ms of a read's CPU. A connection
+        returned moments ago by a request that succeeded is as good as a tested one (HikariCP
+        skips its check within 500 ms of last use, for the same reason). The idle ones are
+        what a database restart leaves dead: when one fails, every idle connection is replaced
+        (they are as old as the restart), and the request gets a new one instead of an error.
+        """
+        returned_at = conn.returned_at
+        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            await AsyncConnectionPool.check_connection(conn)
+        except Exception:
+            await pool.drain()
+            raise
+
+    pool = AsyncConnectionPool(
+        make_url(target).set(drivername="postgresql").render_as_string(hide_password=False),
+        connection_class=PooledConnection,
+        kwargs={
+            "autocommit": True,
             "connect_timeout": settings.db_connect_timeout,
             # psycopg's automatic prepared statements switch the range read to a generic plan
             # that scans and sorts (7x slower, shared/notes/performance-facts.md); custom plans
@@ -38,53 +115,32 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             "options": options,
             "application_name": "assetwatch",
         },
+        min_size=settings.db_pool_size,
+        max_size=settings.db_pool_size + settings.db_max_overflow,
+        timeout=settings.db_pool_timeout,
+        reconnect_timeout=RECONNECT_SECONDS,
+        check=ping_if_idle,
+        reset=_back_in_the_pool,
+        open=False,
     )
-    ping_idle_connections(engine, settings.db_pool_ping_idle_seconds)
-    return engine
+
+    async def lend_to_the_orm() -> PooledConnection:
+        conn = await pool.getconn()
+        conn.lender = pool
+        await conn.set_autocommit(False)
+        return conn
+
+    engine = create_async_engine(target, poolclass=NullPool, async_creator=lend_to_the_orm)
+    return Database(pool, engine)
 
 
-def ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
-    """Test a pooled connection before use only when it sat idle for `idle_seconds` or more.
-
-    `pool_pre_ping` tests every checkout: a round trip, ~0.13 ms of a read's ~1.6 ms of CPU.
-    A connection returned moments ago by a request that succeeded is as good as a tested one
-    (HikariCP skips its check within 500 ms of last use, for the same reason). One that died
-    in use fails its request, and SQLAlchemy then invalidates the whole pool, as it does after
-    any disconnect; the idle ones, which a database restart leaves dead, are tested here and
-    replaced without failing a request.
-    """
-    pool, dialect = engine.sync_engine.pool, engine.sync_engine.dialect
-
-    @event.listens_for(pool, "checkin")
-    def _returned(dbapi_connection: Any, entry: ConnectionPoolEntry) -> None:
-        entry.info[_RETURNED_AT] = time.monotonic()
-
-    @event.listens_for(pool, "checkout")
-    def _checkout(
-        dbapi_connection: Any, entry: ConnectionPoolEntry, proxy: PoolProxiedConnection
-    ) -> None:
-        returned_at = entry.info.get(_RETURNED_AT)  # None: connected just now for this checkout
-        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
-            return
-        try:
-            dialect.do_ping(dbapi_connection)
-        except Exception as error:
-            # The pool discards every connection older than now (a restart killed them all)
-            # and connects anew for this checkout.
-            raise exc.InvalidatePoolError(f"pooled connection failed its ping: {error}") from error
+async def _back_in_the_pool(conn: PooledConnection) -> None:
+    """Called by the pool on every connection handed back in a good state."""
+    conn.returned_at = time.monotonic()
+    if not conn.autocommit:  # it was lent to the ORM
+        await conn.set_autocommit(True)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: a mapped Pydantic entity must never be serialised half-loaded.
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-def create_autocommit_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions whose every statement is its own transaction, for use cases made of statements
-    that each stand alone (the hot reads, ingest's one atomic statement, key lookups): a read is
-    one round trip instead of BEGIN, the query and ROLLBACK. Same engine, same pool:
-    `execution_options` makes a view of the engine, and the pool resets the connection's
-    autocommit when it comes back. Never use these where several writes must succeed or fail
-    together."""
-    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False)

@@ -1,5 +1,6 @@
 """Read- and write-side Core SQL for the hot paths (no ORM entities; rows in, rows out): the
-statements and their parameters; `SqlMeasurementRepository` runs them.
+statements, compiled once for psycopg, and their parameters; `SqlMeasurementRepository` runs
+them on a pooled driver connection.
 
 Each use case is one statement. Measurements are always reached through their primary key
 (signal_id, ts); the latest point of every signal comes from the denormalised columns on
@@ -15,6 +16,7 @@ from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import (
     BigInteger,
     BindParameter,
+    ClauseElement,
     DateTime,
     Exists,
     Integer,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 from assetwatch.db import tables
 from assetwatch.domain import Measurement
@@ -42,13 +45,31 @@ class BinaryArray(list[Any]):
 
 psycopg.adapters.register_dumper(BinaryArray, ListBinaryDumper)
 
+_DIALECT = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
+
+
+class Compiled:
+    """A Core statement rendered once for psycopg (casts included, `%(name)s` parameters), with
+    the values of the parameters it binds itself (constants inside the expression)."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement  # for EXPLAIN in the query-plan tests
+        compiled = statement.compile(dialect=_DIALECT)
+        self.sql = str(compiled)
+        self._constants = {k: v for k, v in compiled.params.items() if v is not None}
+
+    def params(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {**self._constants, **values} if self._constants else values
+
+
 # One statement per batch, atomic by itself: unless a point's signal is not the organisation's
 # (then nothing is written and those signal ids come back), upsert every point and move each
 # signal's latest point forward only (an older point arriving late never replaces a newer one).
 # The arrays keep the statement text the same for every batch size. They carry no SQLAlchemy
 # type (whose ARRAY would copy them into plain lists): the casts type them, psycopg dumps them.
-INGEST = text(
-    """
+INGEST = Compiled(
+    text(
+        """
 WITH batch AS (
     SELECT * FROM unnest(
         CAST(:signal_ids AS bigint[]),
@@ -78,6 +99,7 @@ WITH batch AS (
 )
 SELECT signal_id FROM unknown ORDER BY signal_id
 """
+    )
 )
 
 
@@ -103,7 +125,7 @@ _start = bindparam("start", type_=DateTime(timezone=True))
 _end = bindparam("end", type_=DateTime(timezone=True))
 # The open ends of a range (Python datetimes cannot say -infinity/infinity). Ingest refuses
 # points before EARLIEST and more than minutes ahead of now, so no stored point lies outside.
-LATEST = datetime.max.replace(tzinfo=UTC)
+END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 
 
 def _readings(descending: bool) -> Select[datetime, float]:
@@ -115,8 +137,10 @@ def _readings(descending: bool) -> Select[datetime, float]:
     )
 
 
-# Built once: the statement texts are constant, so SQLAlchemy's compiled cache always hits.
-READINGS = {False: _readings(descending=False), True: _readings(descending=True)}
+READINGS = {
+    False: Compiled(_readings(descending=False)),
+    True: Compiled(_readings(descending=True)),
+}
 
 
 def _window(
@@ -127,7 +151,7 @@ def _window(
         "organization_id": organization_id,
         "signal_id": signal_id,
         "start": EARLIEST if start is None else start,
-        "end": LATEST if end is None else end,
+        "end": END_OF_TIME if end is None else end,
     }
 
 
@@ -143,7 +167,7 @@ def readings_params(
 
 
 _bucket_start = func.date_bin(bindparam("bucket", type_=Interval), m.ts, BUCKET_ORIGIN)
-ROLLUPS = (
+ROLLUPS = Compiled(
     select(_bucket_start, func.count(), func.min(m.value), func.max(m.value), func.avg(m.value))
     .where(m.signal_id == _signal, m.ts >= _start, m.ts < _end, _owned(_org, _signal))
     .group_by(_bucket_start)
@@ -157,12 +181,11 @@ def rollups_params(
     return {**_window(organization_id, signal_id, start, end), "bucket": bucket}
 
 
-def latest_statement(organization_id: int, asset_id: int) -> Select[Any]:
-    """The asset (to tell 'not yours' from 'no signals') left-joined to its signals."""
-    return (
-        select(s.id, s.name, s.unit, s.last_ts, s.last_value)
-        .select_from(tables.assets)
-        .outerjoin(tables.signals, s.asset_id == a.id)
-        .where(a.id == asset_id, a.organization_id == organization_id)
-        .order_by(s.id)
-    )
+# The asset (to tell 'not yours' from 'no signals') left-joined to its signals.
+LATEST = Compiled(
+    select(s.id, s.name, s.unit, s.last_ts, s.last_value)
+    .select_from(tables.assets)
+    .outerjoin(tables.signals, s.asset_id == a.id)
+    .where(a.id == bindparam("asset_id", type_=BigInteger), a.organization_id == _org)
+    .order_by(s.id)
+)

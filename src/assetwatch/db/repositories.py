@@ -1,9 +1,12 @@
-"""Repositories over an `AsyncSession`: aggregates through the imperative mappers."""
+"""Repositories: aggregates through the imperative mappers on an `AsyncSession`; the hot paths
+on a pooled driver connection."""
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from psycopg import AsyncConnection
 from sqlalchemy import ColumnElement, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +22,7 @@ from assetwatch.domain import (
     Rollup,
     Signal,
 )
+from assetwatch.observability import count_statement
 
 
 class _SessionRepository:
@@ -150,14 +154,31 @@ class SqlSignalRepository(_SessionRepository):
         return (await self.session.execute(stmt)).first() is not None
 
 
-class SqlMeasurementRepository(_SessionRepository):
-    """The hot paths, as Core statements from `queries` on the unit of work's session."""
+class Connections(Protocol):
+    """Where the hot paths borrow a driver connection: the process's pool (in autocommit)."""
+
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection[Any]]: ...
+
+
+class SqlMeasurementRepository:
+    """The hot paths: statements from `queries`, compiled once, run on a pooled driver
+    connection in autocommit (each is atomic by itself). No session, no ORM, no BEGIN/COMMIT:
+    on a read that is most of the cost SQLAlchemy would add."""
+
+    def __init__(self, connections: Connections) -> None:
+        self._connections = connections
+
+    async def _rows(self, statement: queries.Compiled, params: dict[str, Any]) -> list[Any]:
+        count_statement()
+        async with self._connections.connection() as conn:
+            cursor = await conn.execute(statement.sql, statement.params(params))
+            return await cursor.fetchall()
 
     async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
         """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice."""
         params = queries.ingest_params(organization_id, points)
         async with translated_integrity_errors():
-            return set((await self.session.execute(queries.INGEST, params)).scalars())
+            return {signal_id for (signal_id,) in await self._rows(queries.INGEST, params)}
 
     async def readings(
         self,
@@ -172,8 +193,10 @@ class SqlMeasurementRepository(_SessionRepository):
         params = queries.readings_params(
             organization_id, signal_id, start=start, end=end, limit=limit
         )
-        result = await self.session.execute(queries.READINGS[descending], params)
-        return [Reading(ts, value) for ts, value in result]
+        return [
+            Reading(ts, value)
+            for ts, value in await self._rows(queries.READINGS[descending], params)
+        ]
 
     async def rollups(
         self,
@@ -187,11 +210,11 @@ class SqlMeasurementRepository(_SessionRepository):
         params = queries.rollups_params(
             organization_id, signal_id, start=start, end=end, bucket=bucket
         )
-        return [Rollup(*row) for row in await self.session.execute(queries.ROLLUPS, params)]
+        return [Rollup(*row) for row in await self._rows(queries.ROLLUPS, params)]
 
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
-        statement = queries.latest_statement(organization_id, asset_id)
-        rows = (await self.session.execute(statement)).all()
+        params = {"organization_id": organization_id, "asset_id": asset_id}
+        rows = await self._rows(queries.LATEST, params)
         if not rows:
             return None
         return [LatestPoint(*row) for row in rows if row[0] is not None]

@@ -1,4 +1,8 @@
-"""The SQLAlchemy unit of work: one `AsyncSession`, one transaction."""
+"""The unit of work: one `AsyncSession`, one transaction, for the aggregates; the hot paths'
+statements each borrow a pooled connection of their own (each is atomic by itself).
+
+The session is made when an aggregate repository is first used: a hot read never pays for one.
+"""
 
 from types import TracebackType
 from typing import Self
@@ -7,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assetwatch.db.errors import translated_integrity_errors
 from assetwatch.db.repositories import (
+    Connections,
     SqlApiKeyRepository,
     SqlAssetRepository,
     SqlMeasurementRepository,
@@ -18,16 +23,36 @@ from assetwatch.db.repositories import (
 class SqlUnitOfWork:
     """Implements `assetwatch.services.ports.UnitOfWork` (structurally; db does not import it)."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], connections: Connections
+    ) -> None:
         self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+        self.measurements = SqlMeasurementRepository(connections)
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._session_factory()
+        return self._session
+
+    @property
+    def organizations(self) -> SqlOrganizationRepository:
+        return SqlOrganizationRepository(self.session)
+
+    @property
+    def api_keys(self) -> SqlApiKeyRepository:
+        return SqlApiKeyRepository(self.session)
+
+    @property
+    def assets(self) -> SqlAssetRepository:
+        return SqlAssetRepository(self.session)
+
+    @property
+    def signals(self) -> SqlSignalRepository:
+        return SqlSignalRepository(self.session)
 
     async def __aenter__(self) -> Self:
-        self.session = self._session_factory()
-        self.organizations = SqlOrganizationRepository(self.session)
-        self.api_keys = SqlApiKeyRepository(self.session)
-        self.assets = SqlAssetRepository(self.session)
-        self.signals = SqlSignalRepository(self.session)
-        self.measurements = SqlMeasurementRepository(self.session)
         return self
 
     async def __aexit__(
@@ -37,8 +62,12 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # Closing rolls back whatever was not committed and returns the connection to the pool.
-        await self.session.close()
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
 
     async def commit(self) -> None:
+        if self._session is None:  # only hot-path statements: each committed by itself
+            return
         async with translated_integrity_errors():
-            await self.session.commit()
+            await self._session.commit()

@@ -18,6 +18,7 @@ from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.domain import Role
 from assetwatch.observability import count_statements_of
 from assetwatch.services import tenancy
+from tests.integration.conftest import RolledBackConnections
 
 pytestmark = pytest.mark.api
 
@@ -28,11 +29,12 @@ async def app(
     migrated_url: str,
     engine: AsyncEngine,
     session_factory: async_sessionmaker[AsyncSession],
+    connections: RolledBackConnections,
 ) -> AsyncIterator[FastAPI]:
     app = create_app(settings, database_url=migrated_url)
     async with app.router.lifespan_context(app):
         app.state.session_factory = session_factory  # the test's rolled-back connection
-        app.state.autocommit_session_factory = session_factory
+        app.state.connections = connections  # the same connection, for the hot paths
         count_statements_of(engine.sync_engine)
         yield app
 
@@ -54,26 +56,24 @@ class Tenant:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-async def make_tenant(session_factory: async_sessionmaker[AsyncSession], slug: str) -> Tenant:
-    org = await tenancy.create_organization(SqlUnitOfWork(session_factory), slug, slug.title())
+async def make_tenant(uow: SqlUnitOfWork, slug: str) -> Tenant:
+    org = await tenancy.create_organization(uow, slug, slug.title())
     tokens = {}
     for role in Role:
-        issued = await tenancy.create_key_for_slug(
-            SqlUnitOfWork(session_factory), slug, f"{role.value} key", role
-        )
+        issued = await tenancy.create_key_for_slug(uow, slug, f"{role.value} key", role)
         tokens[role] = issued.token
     assert org.id is not None
     return Tenant(slug, org.id, tokens)
 
 
 @pytest.fixture
-async def acme(session_factory: async_sessionmaker[AsyncSession]) -> Tenant:
-    return await make_tenant(session_factory, "acme")
+async def acme(uow: SqlUnitOfWork) -> Tenant:
+    return await make_tenant(uow, "acme")
 
 
 @pytest.fixture
-async def globex(session_factory: async_sessionmaker[AsyncSession]) -> Tenant:
-    return await make_tenant(session_factory, "globex")
+async def globex(uow: SqlUnitOfWork) -> Tenant:
+    return await make_tenant(uow, "globex")
 
 
 @dataclass

@@ -18,7 +18,7 @@ async def serving(
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, database_url=database_url)
     async with app.router.lifespan_context(app):
-        uow = SqlUnitOfWork(app.state.session_factory)
+        uow = SqlUnitOfWork(app.state.session_factory, app.state.connections)
         await tenancy.create_organization(uow, slug, slug.title())
         token = (await tenancy.create_key_for_slug(uow, slug, "k", Role.admin)).token
         transport = httpx.ASGITransport(app=app)

@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import psycopg
 import pytest
-from sqlalchemy import text
 
 from assetwatch.config import Settings
-from assetwatch.db.engine import create_engine
 from tests.integration.conftest import TEMPLATE_DB, PgServer
 from tests.integration.resilience.serving import serving
 
@@ -39,7 +38,7 @@ async def _asset_with_signal(client: httpx.AsyncClient) -> tuple[int, int]:
 
 
 async def test_the_same_batch_from_ten_clients_lands_once(
-    served: tuple[httpx.AsyncClient, str], settings: Settings
+    served: tuple[httpx.AsyncClient, str],
 ) -> None:
     client, url = served
     _, signal_id = await _asset_with_signal(client)
@@ -52,19 +51,14 @@ async def test_the_same_batch_from_ten_clients_lands_once(
         *(client.post("/v1/measurements", json={"points": points}) for _ in range(10))
     )
     assert [r.status_code for r in responses] == [200] * 10
-    engine = create_engine(settings, url)
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT count(*), count(DISTINCT ts), sum(value)"
-                    " FROM measurements WHERE signal_id = :s"
-                ),
-                {"s": signal_id},
-            )
-            assert tuple(rows.one()) == (500, 500, sum(range(500)))
-    finally:
-        await engine.dispose()
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        rows = await conn.execute(
+            "SELECT count(*), count(DISTINCT ts), sum(value) FROM measurements"
+            " WHERE signal_id = %s",
+            (signal_id,),
+        )
+        assert await rows.fetchone() == (500, 500, sum(range(500)))
 
 
 async def test_concurrent_patches_of_different_fields_both_land(

@@ -5,9 +5,9 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assetwatch.api.problems import problem
+from assetwatch.db.engine import Database
 from assetwatch.db.migrations import current_revisions
 
 router = APIRouter(tags=["health"])
@@ -34,10 +34,10 @@ async def healthz() -> Health:
     responses={503: {"description": "database unreachable or schema not at head"}},
 )
 async def readyz(request: Request) -> Readiness | JSONResponse:
-    engine: AsyncEngine = request.app.state.engine
+    database: Database = request.app.state.database
     expected: frozenset[str] = request.app.state.head_revisions
     try:
-        async with engine.connect() as conn:
+        async with database.engine.connect() as conn:
             current = await conn.run_sync(current_revisions)
     except Exception:  # any failure to reach the database means "not ready"
         return problem(503, "the database is not reachable")

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
 from assetwatch.api import responses
-from assetwatch.api.deps import AutocommitUow, Caller
+from assetwatch.api.deps import Caller, Uow
 from assetwatch.api.metrics import POINTS_INGESTED
 from assetwatch.api.params import Cursor, Id, Instant
 from assetwatch.api.problems import problem
@@ -68,7 +68,7 @@ def _json(content: Any) -> Response:
         }
     },
 )
-async def ingest(request: Request, caller: Caller, uow: AutocommitUow) -> Response:
+async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
     settings: Settings = request.app.state.settings
     body = await request.body()
     try:
@@ -97,7 +97,7 @@ async def ingest(request: Request, caller: Caller, uow: AutocommitUow) -> Respon
 async def readings(
     signal_id: Id,
     caller: Caller,
-    uow: AutocommitUow,
+    uow: Uow,
     start: Annotated[Instant | None, Query(description="inclusive")] = None,
     end: Annotated[Instant | None, Query(description="exclusive")] = None,
     order: Annotated[Order, Query(description="asc: oldest first")] = "asc",
@@ -126,7 +126,7 @@ async def readings(
 async def rollups(
     signal_id: Id,
     caller: Caller,
-    uow: AutocommitUow,
+    uow: Uow,
     bucket: Annotated[
         str, Query(max_length=10, description="30s, 1m, 15m, 1h, 1d …", examples=["1h"])
     ] = "1h",
@@ -145,6 +145,6 @@ async def rollups(
     responses=responses.NOT_FOUND,
     summary="The latest point of every signal of an asset (one query)",
 )
-async def latest(asset_id: Id, caller: Caller, uow: AutocommitUow) -> Response:
+async def latest(asset_id: Id, caller: Caller, uow: Uow) -> Response:
     points = await telemetry.latest(uow, caller, asset_id)
     return _json({"asset_id": asset_id, "signals": list(points)})
