@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             await database.close()
 
     app = FastAPI(
+        # FastAPI's native OpenTelemetry is unused here (no providers): switching it off spares
+        # its per-request checks.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         title="assetwatch",
         version=__version__,
         summary="Asset telemetry: assets, signals and timestamped measurements",

@@ -14,13 +14,17 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 
 
-@dataclass(frozen=True, slots=True)
+# Rows of the hot reads, built by the hundred per request and serialised by orjson: plain
+# dataclasses (no `frozen`, no `__slots__`) because orjson encodes one from its `__dict__` in a
+# third of the time it takes over slots, and a frozen `__init__` costs twice a plain one
+# (~55 µs of a 100-point read's CPU together, measured with timeit).
+@dataclass
 class Reading:
     ts: datetime
     value: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Rollup:
     bucket_start: datetime
     count: int
@@ -29,7 +33,7 @@ class Rollup:
     avg: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class LatestPoint:
     """One signal of an asset and its latest point (None when it has none yet)."""
 
