@@ -2,6 +2,7 @@
 from it for transactions, and idle connections are tested before use."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import psycopg
 import pytest
@@ -15,22 +16,30 @@ from assetwatch.observability import count_statements_of, counting_statements
 pytestmark = pytest.mark.integration
 
 
-def _one_connection(settings: Settings, url: str, ping_idle_seconds: float) -> Database:
-    """A pool of exactly one connection, so every borrower gets the same one."""
+@asynccontextmanager
+async def _one_connection(
+    settings: Settings, url: str, ping_idle_seconds: float
+) -> AsyncIterator[Database]:
+    """An open pool of exactly one connection, so every borrower gets the same one."""
     update = {
         "db_pool_size": 1,
         "db_max_overflow": 0,
         "db_pool_ping_idle_seconds": ping_idle_seconds,
     }
-    return create_database(settings.model_copy(update=update), url)
+    database = create_database(settings.model_copy(update=update), url)
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 @pytest.fixture
 async def one_connection(settings: Settings, migrated_url: str) -> AsyncIterator[Database]:
-    database = _one_connection(settings, migrated_url, settings.db_pool_ping_idle_seconds)
-    await database.open()
-    yield database
-    await database.close()
+    async with _one_connection(
+        settings, migrated_url, settings.db_pool_ping_idle_seconds
+    ) as database:
+        yield database
 
 
 async def _backend_pid(database: Database) -> int:
@@ -41,24 +50,22 @@ async def _backend_pid(database: Database) -> int:
     return pid
 
 
-async def _terminate(database: Database, pid: int) -> None:
-    """Kill a backend from outside the pool, as a database restart or failover would."""
+async def _kill_the_pooled_connection(database: Database) -> int:
+    """Kill the pool's backend from outside, as a database restart or failover would; return
+    its pid."""
+    pid = await _backend_pid(database)
     url = database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
         await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    return pid
 
 
 async def test_an_idle_connection_that_died_is_replaced_before_use(
     settings: Settings, migrated_url: str
 ) -> None:
-    database = _one_connection(settings, migrated_url, ping_idle_seconds=0)
-    await database.open()
-    try:
-        first = await _backend_pid(database)
-        await _terminate(database, first)
-        assert await _backend_pid(database) != first  # no error: the ping caught it
-    finally:
-        await database.close()
+    async with _one_connection(settings, migrated_url, ping_idle_seconds=0) as database:
+        killed = await _kill_the_pooled_connection(database)
+        assert await _backend_pid(database) != killed  # no error: the ping caught it
 
 
 async def test_a_connection_in_steady_use_is_not_pinged_and_a_dead_one_is_replaced(
@@ -66,33 +73,23 @@ async def test_a_connection_in_steady_use_is_not_pinged_and_a_dead_one_is_replac
 ) -> None:
     """The price of skipping the ping within the idle window: a connection that dies between
     two requests fails the second one (a 503 in the app); the pool then replaces it."""
-    database = _one_connection(settings, migrated_url, ping_idle_seconds=3600)
-    await database.open()
-    try:
-        first = await _backend_pid(database)
-        await _terminate(database, first)
+    async with _one_connection(settings, migrated_url, ping_idle_seconds=3600) as database:
+        killed = await _kill_the_pooled_connection(database)
         with pytest.raises(psycopg.OperationalError):
             await _backend_pid(database)
-        assert await _backend_pid(database) != first
-    finally:
-        await database.close()
+        assert await _backend_pid(database) != killed
 
 
 async def test_the_orm_fails_cleanly_on_a_dead_connection_and_then_gets_a_new_one(
     settings: Settings, migrated_url: str
 ) -> None:
-    database = _one_connection(settings, migrated_url, ping_idle_seconds=3600)
-    await database.open()
-    try:
-        first = await _backend_pid(database)
-        await _terminate(database, first)
+    async with _one_connection(settings, migrated_url, ping_idle_seconds=3600) as database:
+        killed = await _kill_the_pooled_connection(database)
         async with create_session_factory(database.engine)() as session:
             with pytest.raises(DBAPIError) as failure:
                 await session.execute(text("SELECT 1"))
         assert failure.value.connection_invalidated
-        assert await _backend_pid(database) != first
-    finally:
-        await database.close()
+        assert await _backend_pid(database) != killed  # the slot came back to the pool
 
 
 async def test_the_hot_paths_borrow_connections_in_autocommit(one_connection: Database) -> None:
