@@ -11,10 +11,9 @@ BIGINT_MAX = 2**63 - 1
 
 Id = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="the resource id")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
-Cursor = Annotated[
-    str | None,
-    Query(max_length=512, description="`next_cursor` from the previous page, unchanged"),
-]
+CURSOR_MAX_LENGTH = 512
+CURSOR_HELP = "`next_cursor` from the previous page, unchanged"
+Cursor = Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH, description=CURSOR_HELP)]
 DEFAULT_PAGE_SIZE = DEFAULT_LIMIT
 # Query text goes into SQL parameters: PostgreSQL text cannot hold NUL.
 NO_NUL = r"^[^\x00]*$"

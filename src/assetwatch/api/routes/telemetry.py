@@ -5,23 +5,22 @@ answer with orjson-encoded bytes: on these paths JSON handling costs more than t
 """
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Request, Response
 from pydantic import TypeAdapter, ValidationError
 
 from assetwatch.api import responses
 from assetwatch.api.deps import Caller, Uow
 from assetwatch.api.metrics import POINTS_INGESTED
-from assetwatch.api.params import Cursor, Id, Instant
-from assetwatch.api.problems import problem
+from assetwatch.api.params import Id
+from assetwatch.api.problems import invalid_request, problem
+from assetwatch.api.query_models import readings_query, rollups_query
 from assetwatch.api.schemas import (
     IngestRequest,
     IngestResult,
     Latest,
-    Order,
     Page,
     ReadingOut,
     Rollups,
@@ -34,6 +33,7 @@ from assetwatch.services import telemetry
 router = APIRouter(tags=["telemetry"], responses=responses.AUTHENTICATED)
 
 _batch = TypeAdapter(IngestRequest)
+DEFAULT_ROLLUP_SPAN = timedelta(days=1)
 # The body is validated from raw bytes (below), so FastAPI cannot derive its schema: spell it out.
 _BODY_SCHEMA = {
     "type": "object",
@@ -49,7 +49,6 @@ _BODY_EXAMPLE = {
         {"signal_id": 1, "ts": "2026-11-22T08:00:10Z", "value": 81.9},
     ]
 }
-DEFAULT_ROLLUP_SPAN = timedelta(days=1)
 
 
 def _json(content: Any) -> Response:
@@ -74,9 +73,7 @@ async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
     try:
         batch = _batch.validate_json(body)
     except ValidationError as error:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_input=False)]
-        ) from error
+        raise invalid_request(error, "body") from error
     if len(batch.points) > settings.ingest_max_points:
         return problem(
             413, f"{len(batch.points)} points; at most {settings.ingest_max_points} a request"
@@ -93,26 +90,19 @@ async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
     response_model=Page[ReadingOut],
     responses=responses.NOT_FOUND,
     summary="Raw points of a signal in [start, end)",
+    openapi_extra=readings_query.openapi,
 )
-async def readings(
-    signal_id: Id,
-    caller: Caller,
-    uow: Uow,
-    start: Annotated[Instant | None, Query(description="inclusive")] = None,
-    end: Annotated[Instant | None, Query(description="exclusive")] = None,
-    order: Annotated[Order, Query(description="asc: oldest first")] = "asc",
-    limit: Annotated[int, Query(ge=1, le=telemetry.MAX_READINGS_LIMIT)] = 1000,
-    cursor: Cursor = None,
-) -> Response:
+async def readings(signal_id: Id, caller: Caller, uow: Uow, request: Request) -> Response:
+    query = readings_query(request)
     page = await telemetry.readings(
         uow,
         caller,
         signal_id,
-        start=start,
-        end=end,
-        descending=order == "desc",
-        limit=limit,
-        cursor=cursor,
+        start=query.start,
+        end=query.end,
+        descending=query.order == "desc",
+        limit=query.limit,
+        cursor=query.cursor,
     )
     return _json({"items": page.items, "next_cursor": page.next_cursor})
 
@@ -122,21 +112,16 @@ async def readings(
     response_model=Rollups,
     responses=responses.NOT_FOUND,
     summary="count/min/max/avg of a signal per time bucket (at most 10,000 buckets)",
+    openapi_extra=rollups_query.openapi,
 )
-async def rollups(
-    signal_id: Id,
-    caller: Caller,
-    uow: Uow,
-    bucket: Annotated[
-        str, Query(max_length=10, description="30s, 1m, 15m, 1h, 1d …", examples=["1h"])
-    ] = "1h",
-    start: Annotated[Instant | None, Query(description="inclusive; default end - 1 day")] = None,
-    end: Annotated[Instant | None, Query(description="exclusive; default now")] = None,
-) -> Response:
-    end = end or utcnow()
-    start = start or end - DEFAULT_ROLLUP_SPAN
-    rows = await telemetry.rollups(uow, caller, signal_id, bucket=bucket, start=start, end=end)
-    return _json({"bucket": bucket, "items": list(rows)})
+async def rollups(signal_id: Id, caller: Caller, uow: Uow, request: Request) -> Response:
+    query = rollups_query(request)
+    end = query.end or utcnow()
+    start = query.start or end - DEFAULT_ROLLUP_SPAN
+    rows = await telemetry.rollups(
+        uow, caller, signal_id, bucket=query.bucket, start=start, end=end
+    )
+    return _json({"bucket": query.bucket, "items": list(rows)})
 
 
 @router.get(

@@ -1,0 +1,68 @@
+"""Query parameters of the hot reads, validated as one model in one pydantic-core call.
+
+FastAPI 0.165 re-inspects each declared parameter's annotation on every request: declared one by
+one, the five parameters of a raw-range read cost 0.08 of its 0.59 ms of CPU (one model costs
+a call). A route using `QueryModel` declares them in OpenAPI from the model (`openapi_extra`;
+the document is unchanged) and answers a bad value with FastAPI's 422 (`loc: ["query", name]`).
+"""
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from assetwatch.api.params import CURSOR_HELP, CURSOR_MAX_LENGTH, Instant
+from assetwatch.api.problems import invalid_request
+from assetwatch.api.schemas import Order
+from assetwatch.services.telemetry import MAX_READINGS_LIMIT
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class QueryModel(Generic[M]):
+    """Reads a route's query string as `model`; `openapi` documents it as query parameters."""
+
+    def __init__(self, model: type[M]) -> None:
+        self._adapter = TypeAdapter(model)
+        schema = model.model_json_schema()
+        self.openapi = {
+            "parameters": [
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in schema.get("required", ()),
+                    "schema": prop,
+                    **({"description": prop["description"]} if "description" in prop else {}),
+                }
+                for name, prop in schema["properties"].items()
+            ]
+        }
+
+    def __call__(self, request: Request) -> M:
+        # Like FastAPI: a repeated parameter counts once, with its last value.
+        try:
+            return self._adapter.validate_python(dict(request.query_params))
+        except ValidationError as error:
+            raise invalid_request(error, "query") from error
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)  # unknown parameters: ignored
+
+
+class ReadingsQuery(_Query):
+    start: Instant | None = Field(None, description="inclusive")
+    end: Instant | None = Field(None, description="exclusive")
+    order: Order = Field("asc", description="asc: oldest first")
+    limit: Annotated[int, Field(ge=1, le=MAX_READINGS_LIMIT)] = 1000
+    cursor: str | None = Field(None, max_length=CURSOR_MAX_LENGTH, description=CURSOR_HELP)
+
+
+class RollupsQuery(_Query):
+    bucket: str = Field("1h", max_length=10, description="30s, 1m, 15m, 1h, 1d …", examples=["1h"])
+    start: Instant | None = Field(None, description="inclusive; default end - 1 day")
+    end: Instant | None = Field(None, description="exclusive; default now")
+
+
+readings_query = QueryModel(ReadingsQuery)
+rollups_query = QueryModel(RollupsQuery)
