@@ -55,7 +55,7 @@ class FakeStore:
         ]
 
     def drop_measurements(self, signal_ids: Collection[int | None]) -> None:
-        """ON DELETE CASCADE from signals to measurements."""
+        """What the trigger on signals does: a deleted signal's points go with it."""
         for key in [k for k in self.measurements if k[0] in signal_ids]:
             del self.measurements[key]
 

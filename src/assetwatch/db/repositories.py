@@ -112,7 +112,8 @@ class SqlAssetRepository(_SessionRepository):
         return (await self.session.scalars(stmt)).all()
 
     async def delete(self, organization_id: int, asset_id: int) -> bool:
-        """One statement; signals and measurements go with it (ON DELETE CASCADE)."""
+        """One statement; its signals go with it (ON DELETE CASCADE), and their measurements
+        (the trigger on signals, migration 0004)."""
         c = tables.assets.c
         stmt = (
             delete(tables.assets)

@@ -128,14 +128,12 @@ signals = Table(
 measurements = Table(
     "measurements",
     metadata,
-    Column(
-        "signal_id",
-        BigInteger,
-        ForeignKey("signals.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    # No FK to signals (migration 0004): checked per point it cost ingest two thirds of its
+    # database time. The ingest statement locks the batch's signals instead, and a trigger on
+    # signals deletes the points of a deleted signal.
+    Column("signal_id", BigInteger, nullable=False),
     Column("ts", DateTime(timezone=True), nullable=False),
     Column("value", Double, nullable=False),
-    # Leads with signal_id: the index behind the FK and behind every range read.
+    # Leads with signal_id: the index behind every range read and the trigger's delete.
     PrimaryKeyConstraint("signal_id", "ts"),
 )

@@ -67,6 +67,26 @@ def schema(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
               AND conrelid::regclass::text <> 'alembic_version'
             """,
         ),
+        "triggers": _rows(
+            connection,
+            """
+            SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid)
+            FROM pg_trigger
+            WHERE NOT tgisinternal
+              AND (SELECT relnamespace FROM pg_class WHERE oid = tgrelid) = 'public'::regnamespace
+            """,
+        ),
+        "functions": _rows(
+            connection,
+            """
+            SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p
+            WHERE p.pronamespace = 'public'::regnamespace
+              AND NOT EXISTS (
+                  SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+              )
+            """,
+        ),
         "sequences": _rows(
             connection, "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
         ),

@@ -142,7 +142,8 @@ def test_history_lists_every_revision_oldest_first(cli: CliRunner) -> None:
     assert [line.split(":")[0] for line in lines] == [
         "base -> 0001",
         "0001 -> 0002",
-        f"0002 -> {HEAD} (head)",
+        "0002 -> 0003",
+        f"0003 -> {HEAD} (head)",
     ]
 
 
@@ -206,7 +207,9 @@ def test_sql_writes_one_file_per_revision(cli: CliRunner, tmp_path: Path) -> Non
     files = sorted(p.name for p in tmp_path.iterdir())
     stems = [Path(s.path).stem for s in migrations.history()]
     assert files == sorted([f"{s}.down.sql" for s in stems] + [f"{s}.up.sql" for s in stems])
-    assert "DROP INDEX CONCURRENTLY" in (tmp_path / f"{stems[-1]}.down.sql").read_text()
+    downgrades = {stem[:13]: (tmp_path / f"{stem}.down.sql").read_text() for stem in stems}
+    assert "DROP INDEX CONCURRENTLY" in downgrades["20261122_0003"]
+    assert "VALIDATE CONSTRAINT fk_measurements_signal_id_signals" in downgrades["20261202_0004"]
 
 
 # --- two Jobs at once ------------------------------------------------------------------------

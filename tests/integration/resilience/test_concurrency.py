@@ -4,12 +4,15 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
 from assetwatch.config import Settings
+from assetwatch.db.queries import INGEST, ingest_params
+from assetwatch.domain import Measurement
 from tests.integration.conftest import TEMPLATE_DB, PgServer
 from tests.integration.resilience.serving import serving
 
@@ -89,3 +92,113 @@ async def test_concurrent_patches_of_one_field_end_with_one_of_them(
     assert {r.status_code for r in responses} == {200}
     final = (await client.get(f"/v1/assets/{asset_id}")).json()["description"]
     assert final in values
+
+
+# --- ingest against a signal's deletion (measurements have no FK: migration 0004) ----------
+
+BLOCKED_SECONDS = 0.5
+
+
+async def _signal_with_a_newer_point(dsn: str) -> tuple[int, int]:
+    """(organisation id, signal id) of a signal whose latest point is newer than any a test
+    writes: a late batch leaves the signal row alone, so only the ingest's own lock guards it."""
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        org = await (
+            await conn.execute(
+                "INSERT INTO organizations (slug, name) VALUES ('o', 'O') RETURNING id"
+            )
+        ).fetchone()
+        asset = await (
+            await conn.execute(
+                "INSERT INTO assets (organization_id, name, kind)"
+                " VALUES (%s, 'a', 'k') RETURNING id",
+                org,
+            )
+        ).fetchone()
+        signal = await (
+            await conn.execute(
+                "INSERT INTO signals (asset_id, name, last_ts, last_value)"
+                " VALUES (%s, 's', '2030-01-01Z', 1) RETURNING id",
+                asset,
+            )
+        ).fetchone()
+    assert org is not None
+    assert signal is not None
+    return org[0], signal[0]
+
+
+async def _ingest(conn: psycopg.AsyncConnection[Any], org: int, signal: int) -> list[int]:
+    """The service's own ingest statement for three points of `signal`; the unknown signal ids."""
+    points = [
+        Measurement(
+            signal_id=signal, ts=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=m), value=m
+        )
+        for m in range(3)
+    ]
+    cursor = await conn.execute(INGEST.sql, ingest_params(org, points))
+    return [row[0] for row in await cursor.fetchall()]
+
+
+async def _points_of(dsn: str, signal: int) -> int:
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        row = await (
+            await conn.execute("SELECT count(*) FROM measurements WHERE signal_id = %s", (signal,))
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def _still_waiting(task: "asyncio.Task[Any]") -> bool:
+    try:
+        await asyncio.wait_for(asyncio.shield(task), BLOCKED_SECONDS)
+    except TimeoutError:
+        return True
+    return False
+
+
+async def test_a_signal_deleted_while_a_batch_is_written_waits_for_it_and_takes_its_points(
+    database_url: str,
+) -> None:
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    org, signal = await _signal_with_a_newer_point(dsn)
+    async with (
+        await psycopg.AsyncConnection.connect(dsn) as writer,
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as deleter,
+    ):
+        assert await _ingest(writer, org, signal) == []  # written, not committed yet
+        deletion = asyncio.create_task(
+            deleter.execute("DELETE FROM signals WHERE id = %s", (signal,))
+        )
+        assert await _still_waiting(deletion)  # the batch's lock on its signal holds it
+        await writer.commit()
+        await asyncio.wait_for(deletion, 5)
+    assert await _points_of(dsn, signal) == 0  # the trigger saw the committed batch
+
+
+async def test_a_batch_for_a_signal_being_deleted_waits_then_writes_nothing(
+    database_url: str,
+) -> None:
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    org, signal = await _signal_with_a_newer_point(dsn)
+    async with (
+        await psycopg.AsyncConnection.connect(dsn) as deleter,
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as writer,
+    ):
+        await deleter.execute("DELETE FROM signals WHERE id = %s", (signal,))  # not committed
+        ingest = asyncio.create_task(_ingest(writer, org, signal))
+        assert await _still_waiting(ingest)
+        await deleter.commit()
+        assert await asyncio.wait_for(ingest, 5) == [signal]  # unknown now: nothing written
+    assert await _points_of(dsn, signal) == 0
+
+
+async def test_deleting_an_organisation_deletes_the_points_of_its_signals(
+    database_url: str,
+) -> None:
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    org, signal = await _signal_with_a_newer_point(dsn)
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        assert await _ingest(conn, org, signal) == []
+        assert await _points_of(dsn, signal) == 3
+        await conn.execute("DELETE FROM organizations WHERE id = %s", (org,))
+    assert await _points_of(dsn, signal) == 0
