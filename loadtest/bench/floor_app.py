@@ -10,6 +10,7 @@ ingest arrays go in binary, as the service sends them.
         uvicorn loadtest.bench.floor_app:app --port 8001
 """
 
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,6 +47,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     await pool.open(wait=True)
     app.state.pool = pool
+    gc.freeze()  # as the service does after its start-up (assetwatch.api.app)
     yield
     await pool.close()
 

@@ -1,5 +1,6 @@
 """The application factory and its lifespan (mappers, the pool and the engine on it)."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -38,6 +39,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         app.state.database = database
         app.state.session_factory = create_session_factory(database.engine)
         app.state.connections = database.pool  # where the hot paths borrow a connection
+        # Everything built so far lives as long as the process: out of the collector's sight, a
+        # full collection no longer walks it. 0.4 ms less CPU per 1,000-point batch, whose
+        # thousands of objects set the collector off (measured in-process; NARRATIVE.md).
+        gc.freeze()
         try:
             yield
         finally:

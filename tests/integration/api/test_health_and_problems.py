@@ -1,5 +1,7 @@
 """Probes, OpenAPI, and RFC 9457 problems for every kind of error."""
 
+import gc
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -36,6 +38,18 @@ async def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             assert (await client.get("/readyz")).status_code == 503
             assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_start_up_leaves_what_it_built_out_of_the_collectors_sight(
+    settings: Settings, migrated_url: str
+) -> None:
+    """gc.freeze() at the end of start-up: a full collection then skips every long-lived object
+    (0.4 ms of CPU less per 1,000-point batch, NARRATIVE.md)."""
+    gc.unfreeze()
+    app = create_app(settings, database_url=migrated_url)
+    assert gc.get_freeze_count() == 0
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() > 0
 
 
 async def test_unknown_path_and_wrong_method_are_problems(client: httpx.AsyncClient) -> None:
