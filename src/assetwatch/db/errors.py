@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import psycopg
 from sqlalchemy.exc import IntegrityError
 
 from assetwatch.domain import Conflict, NotFound
@@ -16,9 +15,8 @@ FOREIGN_KEY_VIOLATION = "23503"
 async def translated_integrity_errors() -> AsyncIterator[None]:
     try:
         yield
-    except (IntegrityError, psycopg.IntegrityError) as err:
-        # SQLAlchemy wraps the driver's error (the ORM path); the hot paths see it bare.
-        sqlstate = getattr(getattr(err, "orig", err), "sqlstate", None)
+    except IntegrityError as err:
+        sqlstate = getattr(err.orig, "sqlstate", None)
         if sqlstate == UNIQUE_VIOLATION:
             raise Conflict("a resource with that name already exists") from err
         if sqlstate == FOREIGN_KEY_VIOLATION:

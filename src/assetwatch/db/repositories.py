@@ -176,10 +176,12 @@ class SqlMeasurementRepository:
             return await cursor.fetchall()
 
     async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
-        """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice."""
+        """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice.
+
+        It raises no integrity error: a signal that is not the caller's (or no longer exists)
+        comes back in the result, and nothing is written."""
         params = queries.ingest_params(organization_id, points)
-        async with translated_integrity_errors():
-            return {signal_id for (signal_id,) in await self._rows(queries.INGEST, params)}
+        return {signal_id for (signal_id,) in await self._rows(queries.INGEST, params)}
 
     async def readings(
         self,
