@@ -19,6 +19,11 @@ from tests.integration.resilience.serving import serving
 _names = (f"aw_concurrency_{n}" for n in itertools.count())
 
 
+def _libpq(url: str) -> str:
+    """The SQLAlchemy URL as psycopg's connection string."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 @pytest.fixture
 def database_url(pg: PgServer, migrated_url: str) -> Iterator[str]:
     name = next(_names)
@@ -54,7 +59,7 @@ async def test_the_same_batch_from_ten_clients_lands_once(
         *(client.post("/v1/measurements", json={"points": points}) for _ in range(10))
     )
     assert [r.status_code for r in responses] == [200] * 10
-    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn = _libpq(url)
     async with await psycopg.AsyncConnection.connect(dsn) as conn:
         rows = await conn.execute(
             "SELECT count(*), count(DISTINCT ts), sum(value) FROM measurements"
@@ -159,7 +164,7 @@ async def _still_waiting(task: "asyncio.Task[Any]") -> bool:
 async def test_a_signal_deleted_while_a_batch_is_written_waits_for_it_and_takes_its_points(
     database_url: str,
 ) -> None:
-    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn = _libpq(database_url)
     org, signal = await _signal_with_a_newer_point(dsn)
     async with (
         await psycopg.AsyncConnection.connect(dsn) as writer,
@@ -178,7 +183,7 @@ async def test_a_signal_deleted_while_a_batch_is_written_waits_for_it_and_takes_
 async def test_a_batch_for_a_signal_being_deleted_waits_then_writes_nothing(
     database_url: str,
 ) -> None:
-    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn = _libpq(database_url)
     org, signal = await _signal_with_a_newer_point(dsn)
     async with (
         await psycopg.AsyncConnection.connect(dsn) as deleter,
@@ -195,7 +200,7 @@ async def test_a_batch_for_a_signal_being_deleted_waits_then_writes_nothing(
 async def test_deleting_an_organisation_deletes_the_points_of_its_signals(
     database_url: str,
 ) -> None:
-    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn = _libpq(database_url)
     org, signal = await _signal_with_a_newer_point(dsn)
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
         assert await _ingest(conn, org, signal) == []
