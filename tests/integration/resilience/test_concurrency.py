@@ -104,9 +104,12 @@ async def test_concurrent_patches_of_one_field_end_with_one_of_them(
 BLOCKED_SECONDS = 0.5
 
 
-async def _signal_with_a_newer_point(dsn: str) -> tuple[int, int]:
-    """(organisation id, signal id) of a signal whose latest point is newer than any a test
-    writes: a late batch leaves the signal row alone, so only the ingest's own lock guards it."""
+@pytest.fixture
+async def late_signal(database_url: str) -> tuple[str, int, int]:
+    """(connection string, organisation id, signal id) of a signal whose latest point is newer
+    than any a test writes: a late batch leaves the signal row alone, so only the ingest's own
+    lock guards it."""
+    dsn = _libpq(database_url)
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
         org = await (
             await conn.execute(
@@ -129,7 +132,7 @@ async def _signal_with_a_newer_point(dsn: str) -> tuple[int, int]:
         ).fetchone()
     assert org is not None
     assert signal is not None
-    return org[0], signal[0]
+    return dsn, org[0], signal[0]
 
 
 async def _ingest(conn: psycopg.AsyncConnection[Any], org: int, signal: int) -> list[int]:
@@ -162,10 +165,9 @@ async def _still_waiting(task: "asyncio.Task[Any]") -> bool:
 
 
 async def test_a_signal_deleted_while_a_batch_is_written_waits_for_it_and_takes_its_points(
-    database_url: str,
+    late_signal: tuple[str, int, int],
 ) -> None:
-    dsn = _libpq(database_url)
-    org, signal = await _signal_with_a_newer_point(dsn)
+    dsn, org, signal = late_signal
     async with (
         await psycopg.AsyncConnection.connect(dsn) as writer,
         await psycopg.AsyncConnection.connect(dsn, autocommit=True) as deleter,
@@ -181,10 +183,9 @@ async def test_a_signal_deleted_while_a_batch_is_written_waits_for_it_and_takes_
 
 
 async def test_a_batch_for_a_signal_being_deleted_waits_then_writes_nothing(
-    database_url: str,
+    late_signal: tuple[str, int, int],
 ) -> None:
-    dsn = _libpq(database_url)
-    org, signal = await _signal_with_a_newer_point(dsn)
+    dsn, org, signal = late_signal
     async with (
         await psycopg.AsyncConnection.connect(dsn) as deleter,
         await psycopg.AsyncConnection.connect(dsn, autocommit=True) as writer,
@@ -198,10 +199,9 @@ async def test_a_batch_for_a_signal_being_deleted_waits_then_writes_nothing(
 
 
 async def test_deleting_an_organisation_deletes_the_points_of_its_signals(
-    database_url: str,
+    late_signal: tuple[str, int, int],
 ) -> None:
-    dsn = _libpq(database_url)
-    org, signal = await _signal_with_a_newer_point(dsn)
+    dsn, org, signal = late_signal
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
         assert await _ingest(conn, org, signal) == []
         assert await _points_of(dsn, signal) == 3
