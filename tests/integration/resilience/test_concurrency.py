@@ -3,6 +3,7 @@
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -164,18 +165,29 @@ async def _still_waiting(task: "asyncio.Task[Any]") -> bool:
     return False
 
 
+DELETE_SIGNAL = "DELETE FROM signals WHERE id = %s"
+
+
+@asynccontextmanager
+async def _transaction_and_autocommit(
+    dsn: str,
+) -> AsyncIterator[tuple[psycopg.AsyncConnection[Any], psycopg.AsyncConnection[Any]]]:
+    """Two connections: one whose work stays uncommitted until the test commits it, and one
+    whose every statement commits (or waits) at once."""
+    async with (
+        await psycopg.AsyncConnection.connect(dsn) as in_transaction,
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as autocommit,
+    ):
+        yield in_transaction, autocommit
+
+
 async def test_a_signal_deleted_while_a_batch_is_written_waits_for_it_and_takes_its_points(
     late_signal: tuple[str, int, int],
 ) -> None:
     dsn, org, signal = late_signal
-    async with (
-        await psycopg.AsyncConnection.connect(dsn) as writer,
-        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as deleter,
-    ):
+    async with _transaction_and_autocommit(dsn) as (writer, deleter):
         assert await _ingest(writer, org, signal) == []  # written, not committed yet
-        deletion = asyncio.create_task(
-            deleter.execute("DELETE FROM signals WHERE id = %s", (signal,))
-        )
+        deletion = asyncio.create_task(deleter.execute(DELETE_SIGNAL, (signal,)))
         assert await _still_waiting(deletion)  # the batch's lock on its signal holds it
         await writer.commit()
         await asyncio.wait_for(deletion, 5)
@@ -186,11 +198,8 @@ async def test_a_batch_for_a_signal_being_deleted_waits_then_writes_nothing(
     late_signal: tuple[str, int, int],
 ) -> None:
     dsn, org, signal = late_signal
-    async with (
-        await psycopg.AsyncConnection.connect(dsn) as deleter,
-        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as writer,
-    ):
-        await deleter.execute("DELETE FROM signals WHERE id = %s", (signal,))  # not committed
+    async with _transaction_and_autocommit(dsn) as (deleter, writer):
+        await deleter.execute(DELETE_SIGNAL, (signal,))  # not committed
         ingest = asyncio.create_task(_ingest(writer, org, signal))
         assert await _still_waiting(ingest)
         await deleter.commit()
