@@ -1,14 +1,15 @@
 """`make bench`: assetwatch against the raw floor, on one embedded PostgreSQL, in one run.
 
-    python loadtest/bench/run.py [--seconds 10] [--workers 1] [--out docs/benchmarks.md]
-                                 [--pg-setting NAME=VALUE ...]
+    python loadtest/bench/run.py [--seconds 10] [--rounds 5] [--workers 1]
+                                 [--out docs/benchmarks.md] [--pg-setting NAME=VALUE ...]
 
 Starts one embedded PostgreSQL with two databases migrated to head (`floor`, `assetwatch`),
 the floor app (loadtest/bench/floor_app.py: the service's SQL, nothing else) and
 `assetwatch serve` (auth, tenancy, validation, metrics), each one uvicorn worker on 127.0.0.1.
-For ingest (1,000-point batches) and the last-100-points read, on each server in turn:
-a short warm-up, the maximum throughput (closed loop: wrk when installed, else an asyncio
-client), then p99 at 70 % of that maximum (open loop at a fixed rate). Writes the figures to
+For ingest (1,000-point batches) and the last-100-points read: a short warm-up, the maximum
+throughput (closed loop: wrk when installed, else an asyncio client) in --rounds rounds with
+the servers interleaved, and each server's CPU a request; then p99 at 70 % of each server's
+median maximum (open loop at a fixed rate). Writes the figures to
 --out (keeping the hand-written part after the NOTES marker) and loadtest/reports/bench.json.
 """
 
@@ -17,6 +18,7 @@ import asyncio
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +26,7 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -91,10 +94,11 @@ class Target:
         ingest: str,
         read: str,
         database_url: str,
+        pid: int,
     ):
         self.name, self.port, self.key, self.signals = name, port, key, signals
         self.ingest_path, self.read_template = ingest, read
-        self.database_url = database_url
+        self.database_url, self.pid = database_url, pid
 
     def analyze(self) -> None:
         """Fresh planner statistics, as autovacuum keeps them in steady state.
@@ -215,26 +219,87 @@ def opened(target: Target, kind: str, rate: float, seconds: int, base: int) -> l
     )
 
 
-def measure(targets: list[Target], seconds: int) -> dict[str, dict[str, dict[str, object]]]:
-    now = int(time.time())
-    day = 86_400
-    results: dict[str, dict[str, dict[str, object]]] = {}
+def _stat(pid: str) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its descendants (the workers of `--workers N`)."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = _stat(entry.name)
+            except OSError:  # it ended between the listing and the read
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(ticks.get(member, 0) for member in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    targets: list[Target], seconds: int, rounds: int
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per kind: `rounds` closed-loop maxima per server, interleaved (floor, assetwatch, then
+    assetwatch, floor, ...) so that a machine that slows down or speeds up during the run weighs
+    on both alike; the round with the median rate stands for the server, the ratio is the
+    median of the rounds' ratios. Then p99 at 70 % of the median maximum (open loop)."""
+    # Each phase writes points of its own span of time, ending in the past: new points, as a
+    # device sends them, never updates of another phase's (one second of ingest covers at most
+    # ~0.35 days: 300 batches of 1,000 one-second points over 10 signals).
+    span = (seconds // 2 + 1) * 86_400
+    phases = 2 * (rounds + 2)  # per kind: a warm-up, the rounds, the open loop
+    bases = iter(range(int(time.time()) - (phases + 1) * span, int(time.time()), span))
+    results: dict[str, dict[str, dict[str, Any]]] = {}
     for kind in ("ingest", "read"):
+        maxima: dict[str, list[tuple[load.Result, float]]] = {t.name: [] for t in targets}
+        warm_up = next(bases)
         for target in targets:
-            print(f"-- {kind} on {target.name}", file=sys.stderr, flush=True)
             if kind == "read":
                 target.analyze()
-            closed(target, kind, 2, now - 120 * day)  # warm-up: pools, caches, plans
-            best = closed(target, kind, seconds, now - 90 * day)
+            closed(target, kind, 2, warm_up)  # pools, caches, plans
+        for round_ in range(rounds):
+            base = next(bases)
+            for target in targets if round_ % 2 == 0 else targets[::-1]:
+                print(f"-- {kind} on {target.name}, round {round_ + 1}", file=sys.stderr)
+                cpu = cpu_seconds(target.pid)
+                best = closed(target, kind, seconds, base)
+                cpu_ms = (cpu_seconds(target.pid) - cpu) * 1000 / max(best.requests, 1)
+                maxima[target.name].append((best, cpu_ms))
+                print(
+                    f"   {best.rps:8.1f} req/s, server CPU {cpu_ms:.3f} ms a request"
+                    f" ({best.errors} errors, {best.tool})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        paced_base = next(bases)
+        ratios = [
+            aw.rps / floor.rps if floor.rps else 0.0
+            for (floor, _), (aw, _) in zip(maxima["floor"], maxima["assetwatch"], strict=True)
+        ]
+        results[kind] = {"ratio": {"median": statistics.median(ratios), "rounds": ratios}}
+        for target in targets:
+            runs = maxima[target.name]
+            best, _ = sorted(runs, key=lambda run: run[0].rps)[(len(runs) - 1) // 2]  # median
             rate = max(1.0, best.rps * LOAD_FRACTION)
-            paced = opened(target, kind, rate, seconds, now - 60 * day)
-            results.setdefault(kind, {})[target.name] = {
+            paced = opened(target, kind, rate, seconds, paced_base)
+            results[kind][target.name] = {
                 "max": asdict(best) | {"rps": best.rps},
+                "rounds": [
+                    {"rps": run.rps, "cpu_ms": cpu_ms, "errors": run.errors} for run, cpu_ms in runs
+                ],
+                "cpu_ms": statistics.median(cpu_ms for _, cpu_ms in runs),
                 "at70": asdict(paced) | {"rps": paced.rps, "target_rps": rate},
             }
             print(
-                f"   max {best.rps:8.1f} req/s p50 {best.p50_ms:6.1f} p99 {best.p99_ms:6.1f} ms"
-                f" ({best.errors} errors, {best.tool});  at {rate:.0f}/s:"
+                f"-- {kind} on {target.name}: median max {best.rps:8.1f} req/s;  at {rate:.0f}/s:"
                 f" p50 {paced.p50_ms:6.1f} p99 {paced.p99_ms:6.1f} ms ({paced.errors} errors"
                 f"{': ' + paced.error_kinds if paced.errors else ''})",
                 file=sys.stderr,
@@ -243,11 +308,13 @@ def measure(targets: list[Target], seconds: int) -> dict[str, dict[str, dict[str
     return results
 
 
-def _errors(phases: dict[str, dict[str, object]]) -> str:
+def _errors(figures: dict[str, Any]) -> str:
+    phases = {f"round {n}": run for n, run in enumerate(figures["rounds"], 1)}
+    phases["70 %"] = figures["at70"]
     parts = [
-        f"{phase}: {p['errors']} ({p['error_kinds']})"
+        f"{phase}: {p['errors']}" + (f" ({p['error_kinds']})" if p.get("error_kinds") else "")
         for phase, p in phases.items()
-        if p["errors"]  # type: ignore[truthy-bool]
+        if p["errors"]
     ]
     return "; ".join(parts) or "0"
 
@@ -259,28 +326,32 @@ def _cpu_model() -> str:
     return platform.processor() or "?"
 
 
-def render(results: dict[str, dict[str, dict[str, object]]], env: dict[str, str], seconds: int,
-           old: str) -> str:  # fmt: skip
-    def fig(kind: str, name: str, phase: str, key: str) -> float:
-        return float(results[kind][name][phase][key])  # type: ignore[index,arg-type]
-
+def render(
+    results: dict[str, dict[str, dict[str, Any]]], env: dict[str, str], seconds: int, rounds: int,
+    old: str,
+) -> str:  # fmt: skip
     rows, verdicts = [], []
     for kind, unit, per in (("ingest", "points/s", POINTS), ("read", "req/s", 1)):
         label = "POST 1,000-point batch" if kind == "ingest" else "GET last 100 points"
-        floor_max = fig(kind, "floor", "max", "rps") * per
-        aw_max = fig(kind, "assetwatch", "max", "rps") * per
-        ratio = aw_max / floor_max if floor_max else 0.0
-        for name, best in (("floor", floor_max), ("assetwatch", aw_max)):
+        for name in ("floor", "assetwatch"):
+            figures = results[kind][name]
+            best, at70 = figures["max"], figures["at70"]
+            rates = [run["rps"] * per for run in figures["rounds"]]
             rows.append(
-                f"| {label} | {name} | {best:,.0f} {unit} "
-                f"| {fig(kind, name, 'max', 'p50_ms'):.1f} / {fig(kind, name, 'max', 'p99_ms'):.1f}"
-                f" | {fig(kind, name, 'at70', 'rps'):,.1f} req/s "
-                f"| {fig(kind, name, 'at70', 'p50_ms'):.1f}"
-                f" / {fig(kind, name, 'at70', 'p99_ms'):.1f}"
-                f" | {_errors(results[kind][name])} |"
+                f"| {label} | {name} | {best['rps'] * per:,.0f} {unit} "
+                f"({min(rates):,.0f} to {max(rates):,.0f}) "
+                f"| {best['p50_ms']:.1f} / {best['p99_ms']:.1f} | {figures['cpu_ms']:.2f} ms "
+                f"| {at70['rps']:,.1f} req/s | {at70['p50_ms']:.1f} / {at70['p99_ms']:.1f} "
+                f"| {_errors(figures)} |"
             )
-        rows.append(f"| {label} | **ratio assetwatch/floor** | **{ratio:.0%}** | | | | |")
-        p99 = fig(kind, "assetwatch", "at70", "p99_ms")
+        ratio = results[kind]["ratio"]["median"]
+        per_round = ", ".join(f"{r:.0%}" for r in results[kind]["ratio"]["rounds"])
+        cpu = results[kind]["floor"]["cpu_ms"] / results[kind]["assetwatch"]["cpu_ms"]
+        rows.append(
+            f"| {label} | **ratio assetwatch/floor** | **{ratio:.0%}** (rounds: {per_round}) "
+            f"| | {cpu:.0%} (floor's / assetwatch's) | | | |"
+        )
+        p99 = results[kind]["assetwatch"]["at70"]["p99_ms"]
         met = "met" if ratio >= RATIO_TARGET else "**missed**"
         verdicts.append(
             f"- {label}: throughput {ratio:.0%} of the floor (target ≥ {RATIO_TARGET:.0%}): {met}"
@@ -297,10 +368,12 @@ def render(results: dict[str, dict[str, dict[str, object]]], env: dict[str, str]
             [
                 "# Benchmarks: assetwatch against the raw floor",
                 "",
-                "Generated by `make bench` (`loadtest/bench/run.py`); figures vary ±20 % between",
-                "runs on shared machines: compare the two servers within one run, not across runs.",
+                "Generated by `make bench` (`loadtest/bench/run.py`). A shared machine's speed",
+                "drifts by ±30 % within minutes: each maximum is measured in several rounds, the",
+                "servers interleaved, and the ratio is the median of the rounds' ratios. Compare",
+                "the two servers within one run, not figures across runs.",
                 "",
-                f"- command: `make bench` (BENCH_SECONDS={seconds}"
+                f"- command: `make bench` (BENCH_SECONDS={seconds}, BENCH_ROUNDS={rounds}"
                 f"{', BENCH_ARGS=' + repr(env['BENCH_ARGS']) if env['BENCH_ARGS'] else ''})",
                 f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
                 f"- machine: {os.cpu_count()} CPUs (`nproc` {env['NPROC']}), {_cpu_model()}, "
@@ -310,11 +383,12 @@ def render(results: dict[str, dict[str, dict[str, object]]], env: dict[str, str]
                 "one server, databases `floor` and `assetwatch`; settings changed from the "
                 f"defaults: {env['PG_SETTINGS']})",
                 f"- load: closed loop with {tool} ({INGEST_CONNECTIONS} connections for ingest, "
-                f"{READ_CONNECTIONS} for reads) for the maximum; then an asyncio open-loop client "
-                f"at "
-                f"{LOAD_FRACTION:.0%} of each server's own maximum (latency from the scheduled "
-                f"start). {seconds} s per phase after a 2 s warm-up; generator, servers and "
-                "PostgreSQL share the machine.",
+                f"{READ_CONNECTIONS} for reads) for the maximum, {rounds} rounds of {seconds} s "
+                "per server after a 2 s warm-up (the table gives the median round and the range; "
+                "server CPU is the server process's own, workers included, per request, median "
+                "of the rounds); then an asyncio open-loop client at "
+                f"{LOAD_FRACTION:.0%} of each server's median maximum for {seconds} s (latency "
+                "from the scheduled start). Generator, servers and PostgreSQL share the machine.",
                 "- floor: `loadtest/bench/floor_app.py` — FastAPI + psycopg pool (autocommit) "
                 "running the service's own statements (`INGEST`, `READINGS`, tenancy filter "
                 "included), no auth, validation model, metrics or logging. assetwatch: "
@@ -323,9 +397,9 @@ def render(results: dict[str, dict[str, dict[str, object]]], env: dict[str, str]
                 "full validation, Prometheus metrics. Planner statistics are refreshed (ANALYZE) "
                 "before the read phases.",
                 "",
-                "| endpoint | server | max throughput | p50 / p99 at max (ms) | open-loop rate "
-                "| p50 / p99 at 70 % (ms) | errors |",
-                "|---|---|---|---|---|---|---|",
+                "| endpoint | server | max throughput (range) | p50 / p99 at max (ms) "
+                "| server CPU a request | open-loop rate | p50 / p99 at 70 % (ms) | errors |",
+                "|---|---|---|---|---|---|---|---|",
                 *rows,
                 "",
                 "## Targets (2 cores)",
@@ -342,6 +416,14 @@ def render(results: dict[str, dict[str, dict[str, object]]], env: dict[str, str]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="per measured phase")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        choices=range(1, 16),
+        metavar="1..15",
+        help="closed-loop maxima per server, interleaved",
+    )
     parser.add_argument("--workers", type=int, default=1, help="assetwatch's worker processes")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument(
@@ -433,6 +515,7 @@ def main() -> int:
                     "/floor/measurements",
                     "/floor/signals/{id}/last100",
                     floor_url,
+                    procs[0].pid,
                 ),
                 Target(
                     "assetwatch",
@@ -442,9 +525,10 @@ def main() -> int:
                     "/v1/measurements",
                     "/v1/signals/{id}/measurements?order=desc&limit=100",
                     aw_url,
+                    procs[1].pid,
                 ),
             ]
-            results = measure(targets, args.seconds)
+            results = measure(targets, args.seconds, args.rounds)
         finally:
             for proc in procs:
                 proc.terminate()
@@ -459,7 +543,7 @@ def main() -> int:
     (reports / "bench.json").write_text(json.dumps(results, indent=2))
     old = args.out.read_text() if args.out.exists() else ""
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(results, env, args.seconds, old))
+    args.out.write_text(render(results, env, args.seconds, args.rounds, old))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
