@@ -30,4 +30,4 @@ BENCH_ARGS ?=
 
 bench: install ## assetwatch vs the raw floor (ingest, last-100 read): max rate, p99 at 70 %; writes docs/benchmarks.md
 	@command -v wrk >/dev/null || echo 'wrk not installed: using the asyncio client (apt-get install wrk for lower client overhead)'
-	timeout 600 $(RUN) python loadtest/bench/run.py --seconds $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS) --workers $(BENCH_WORKERS) --out $(BENCH_OUT) $(BENCH_ARGS)
+	timeout 900 $(RUN) python loadtest/bench/run.py --seconds $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS) --workers $(BENCH_WORKERS) --out $(BENCH_OUT) $(BENCH_ARGS)
