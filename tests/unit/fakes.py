@@ -16,8 +16,8 @@ from assetwatch.domain import (
     Asset,
     Conflict,
     LatestPoint,
-    Measurement,
     Organization,
+    Points,
     Reading,
     Role,
     Rollup,
@@ -189,22 +189,24 @@ class FakeMeasurementRepository:
         self.store = store
         self.writes = 0  # statements: the real repository writes a batch in one
 
-    async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
+    async def write(self, organization_id: int, points: Points) -> set[int]:
         self.writes += 1
         signals = {s.id: s for _, s in self.store.signals()}
-        unknown = {p.signal_id for p in points} - self._owned(organization_id)
+        unknown = set(points.signal_ids) - self._owned(organization_id)
         if unknown:
             return unknown  # and nothing is written
-        newest: dict[int, Measurement] = {}
-        for point in points:
-            self.store.measurements[(point.signal_id, _utc(point.ts))] = point.value
-            held = newest.get(point.signal_id)
-            if held is None or point.ts > held.ts:
-                newest[point.signal_id] = point
-        for signal_id, point in newest.items():
+        newest: dict[int, tuple[datetime, float]] = {}
+        for signal_id, ts, value in zip(
+            points.signal_ids, points.stamps, points.values, strict=True
+        ):
+            self.store.measurements[(signal_id, _utc(ts))] = value
+            held = newest.get(signal_id)
+            if held is None or ts > held[0]:
+                newest[signal_id] = (ts, value)
+        for signal_id, (ts, value) in newest.items():
             signal = signals[signal_id]
-            if signal.last_ts is None or signal.last_ts <= point.ts:
-                signal.last_ts, signal.last_value = _utc(point.ts), point.value
+            if signal.last_ts is None or signal.last_ts <= ts:
+                signal.last_ts, signal.last_value = _utc(ts), value
         return set()
 
     def _window(

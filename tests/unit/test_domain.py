@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from assetwatch.domain import Asset, Conflict, Measurement, Organization, Signal
-from assetwatch.domain.measurements import future_point_errors
+from assetwatch.domain import Asset, Conflict, Measurement, Organization, Points, Signal
 
 
 def test_names_are_trimmed() -> None:
@@ -67,8 +66,8 @@ def test_measurement_timestamps_must_carry_a_timezone() -> None:
 def test_timestamps_beyond_the_allowed_skew_are_located() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     stamps = [now + timedelta(minutes=5), now + timedelta(minutes=6), now]  # 5 min: the limit
-    points = [Measurement(signal_id=1, ts=ts, value=1) for ts in stamps]
-    errors = future_point_errors(points, now)
+    points = Points.of(Measurement(signal_id=1, ts=ts, value=1) for ts in stamps)
+    errors = points.future_errors(now)
     assert [(e["loc"][2], e["type"]) for e in errors] == [(1, "future_timestamp")]
 
 

@@ -12,6 +12,7 @@ from assetwatch.domain import (
     Measurement,
     NotFound,
     PermissionDenied,
+    Points,
     Role,
 )
 from assetwatch.services import assets
@@ -208,10 +209,10 @@ async def test_renaming_onto_another_organisations_asset_name_is_allowed(world: 
 
 async def test_deleting_an_asset_takes_its_signals_and_measurements_with_it(world: World) -> None:
     await world.uow.measurements.write(
-        world.org, [Measurement(signal_id=world.temp_id, ts=T0, value=1.0)]
+        world.org, Points.of([Measurement(signal_id=world.temp_id, ts=T0, value=1.0)])
     )
     await world.uow.measurements.write(
-        world.other_org, [Measurement(signal_id=world.other_signal_id, ts=T0, value=2.0)]
+        world.other_org, Points.of([Measurement(signal_id=world.other_signal_id, ts=T0, value=2.0)])
     )
 
     await assets.delete_asset(world.uow, world.caller(Role.writer), world.asset_id)
@@ -324,10 +325,12 @@ async def test_deleting_a_signal_takes_its_measurements_and_leaves_its_siblings(
 ) -> None:
     await world.uow.measurements.write(
         world.org,
-        [
-            Measurement(signal_id=world.temp_id, ts=T0, value=1.0),
-            Measurement(signal_id=world.fuel_id, ts=T0, value=2.0),
-        ],
+        Points.of(
+            [
+                Measurement(signal_id=world.temp_id, ts=T0, value=1.0),
+                Measurement(signal_id=world.fuel_id, ts=T0, value=2.0),
+            ]
+        ),
     )
     await assets.delete_signal(world.uow, world.caller(Role.writer), world.temp_id)
 

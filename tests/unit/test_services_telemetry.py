@@ -14,6 +14,7 @@ from assetwatch.domain import (
     Measurement,
     NotFound,
     PermissionDenied,
+    Points,
     Reading,
     Role,
     Rollup,
@@ -42,7 +43,8 @@ def at(seconds: float) -> datetime:
 
 
 async def ingest(world: World, points: Sequence[Measurement], role: Role = Role.writer) -> int:
-    return await telemetry.ingest(world.uow, world.caller(role), points, max_future=SKEW)
+    batch = Points.of(points)
+    return await telemetry.ingest(world.uow, world.caller(role), batch, max_future=SKEW)
 
 
 def b64(raw: bytes) -> str:
@@ -112,7 +114,10 @@ async def test_the_allowed_skew_is_the_callers_setting(world: World) -> None:
     ts = utcnow() + timedelta(minutes=1)
     with pytest.raises(InvalidInput):
         await telemetry.ingest(
-            world.uow, world.caller(), [point(world.temp_id, ts, 1.0)], max_future=timedelta(0)
+            world.uow,
+            world.caller(),
+            Points.of([point(world.temp_id, ts, 1.0)]),
+            max_future=timedelta(0),
         )
     assert world.store.measurements == {}
 
@@ -147,7 +152,7 @@ async def test_a_signal_deleted_meanwhile_writes_nothing(world: World) -> None:
     repository = world.uow.measurements
     real_write = repository.write
 
-    async def write_then_fail(organization_id: int, points: Sequence[Measurement]) -> set[int]:
+    async def write_then_fail(organization_id: int, points: Points) -> set[int]:
         await real_write(organization_id, points)
         raise NotFound("the parent resource no longer exists")
 
@@ -240,11 +245,13 @@ async def series(world: World) -> list[Reading]:
     """temp holds STAMPS; fuel and the other organisation's signal hold points in between."""
     points = [point(world.temp_id, ts, float(i)) for i, ts in enumerate(STAMPS)]
     points[3] = point(world.temp_id, STAMPS[3].astimezone(timezone(timedelta(hours=-5))), 3.0)
-    await world.uow.measurements.write(world.org, points)
+    await world.uow.measurements.write(world.org, Points.of(points))
     await world.uow.measurements.write(
-        world.org, [point(world.fuel_id, at(7 * i + 1), -1.0) for i in range(5)]
+        world.org, Points.of([point(world.fuel_id, at(7 * i + 1), -1.0) for i in range(5)])
     )
-    await world.uow.measurements.write(world.other_org, [point(world.other_signal_id, at(3), -2.0)])
+    await world.uow.measurements.write(
+        world.other_org, Points.of([point(world.other_signal_id, at(3), -2.0)])
+    )
     return sorted((Reading(p.ts.astimezone(UTC), p.value) for p in points), key=lambda r: r.ts)
 
 
@@ -429,14 +436,16 @@ async def hourly(world: World) -> None:
     """temp: two points in the 08:00 hour, one at 09:00 sharp, one at 10:30, one at 11:00."""
     await world.uow.measurements.write(
         world.org,
-        [
-            point(world.temp_id, at(0), 1.0),
-            point(world.temp_id, at(3599), 3.0),
-            point(world.temp_id, at(3600), 10.0),
-            point(world.temp_id, at(9000), 5.0),
-            point(world.temp_id, at(10800), 99.0),
-            point(world.fuel_id, at(60), 1000.0),
-        ],
+        Points.of(
+            [
+                point(world.temp_id, at(0), 1.0),
+                point(world.temp_id, at(3599), 3.0),
+                point(world.temp_id, at(3600), 10.0),
+                point(world.temp_id, at(9000), 5.0),
+                point(world.temp_id, at(10800), 99.0),
+                point(world.fuel_id, at(60), 1000.0),
+            ]
+        ),
     )
 
 
@@ -562,7 +571,10 @@ async def test_another_organisations_asset_has_no_latest_for_us(world: World) ->
 async def test_our_signals_are_unknown_to_another_organisation(world: World) -> None:
     with pytest.raises(InvalidInput, match=str(world.temp_id)):
         await telemetry.ingest(
-            world.uow, world.outsider(), [point(world.temp_id, at(0), 1.0)], max_future=SKEW
+            world.uow,
+            world.outsider(),
+            Points.of([point(world.temp_id, at(0), 1.0)]),
+            max_future=SKEW,
         )
     assert world.store.measurements == {}
 
@@ -574,7 +586,9 @@ UseCase = Callable[[World, Principal], Awaitable[object]]
 USE_CASES: dict[str, tuple[Role, UseCase]] = {
     "ingest": (
         Role.writer,
-        lambda w, c: telemetry.ingest(w.uow, c, [point(w.temp_id, at(0), 1.0)], max_future=SKEW),
+        lambda w, c: telemetry.ingest(
+            w.uow, c, Points.of([point(w.temp_id, at(0), 1.0)]), max_future=SKEW
+        ),
     ),
     "readings": (
         Role.reader,

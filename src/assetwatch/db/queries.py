@@ -7,7 +7,6 @@ Each use case is one statement. Measurements are always reached through their pr
 `signals`, never from scanning measurements.
 """
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 from assetwatch.db import tables
-from assetwatch.domain import Measurement
+from assetwatch.domain import Points
 from assetwatch.domain.measurements import EARLIEST
 from assetwatch.domain.readings import BUCKET_ORIGIN
 
@@ -107,12 +106,12 @@ SELECT signal_id FROM unknown ORDER BY signal_id
 )
 
 
-def ingest_params(organization_id: int, points: Sequence[Measurement]) -> dict[str, Any]:
+def ingest_params(organization_id: int, points: Points) -> dict[str, Any]:
     return {
         "organization_id": organization_id,
-        "signal_ids": BinaryArray([p.signal_id for p in points]),
-        "ts": BinaryArray([p.ts for p in points]),
-        "values": BinaryArray([p.value for p in points]),
+        "signal_ids": BinaryArray(points.signal_ids),
+        "ts": BinaryArray(points.stamps),
+        "values": BinaryArray(points.values),
     }
 
 

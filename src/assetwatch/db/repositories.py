@@ -16,8 +16,8 @@ from assetwatch.domain import (
     ApiKey,
     Asset,
     LatestPoint,
-    Measurement,
     Organization,
+    Points,
     Reading,
     Rollup,
     Signal,
@@ -175,7 +175,7 @@ class SqlMeasurementRepository:
             cursor = await conn.execute(statement.sql, statement.params(params))
             return await cursor.fetchall()
 
-    async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
+    async def write(self, organization_id: int, points: Points) -> set[int]:
         """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice.
 
         It raises no integrity error: a signal that is not the caller's (or no longer exists)

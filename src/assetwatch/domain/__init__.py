@@ -10,7 +10,7 @@ from assetwatch.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from assetwatch.domain.measurements import Measurement
+from assetwatch.domain.measurements import Measurement, Points
 from assetwatch.domain.organizations import Organization
 from assetwatch.domain.readings import LatestPoint, Reading, Rollup
 from assetwatch.domain.signals import Signal
@@ -28,6 +28,7 @@ __all__ = [
     "NotFound",
     "Organization",
     "PermissionDenied",
+    "Points",
     "Reading",
     "Role",
     "Rollup",

@@ -9,8 +9,8 @@ from assetwatch.domain import (
     ApiKey,
     Asset,
     LatestPoint,
-    Measurement,
     Organization,
+    Points,
     Reading,
     Rollup,
     Signal,
@@ -61,7 +61,7 @@ class SignalRepository(Protocol):
 class MeasurementRepository(Protocol):
     """The hot paths: set-based statements, rows rather than entities."""
 
-    async def write(self, organization_id: int, points: Sequence[Measurement]) -> set[int]:
+    async def write(self, organization_id: int, points: Points) -> set[int]:
         """Upsert the points and move each signal's latest point forward, in one statement;
         unless some points' signals are not the organisation's: then nothing is written and
         their ids are returned."""

@@ -23,7 +23,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,6 +36,7 @@ from assetwatch.domain import (
     Measurement,
     NotFound,
     Organization,
+    Points,
     Role,
     Signal,
 )
@@ -545,7 +546,8 @@ async def seed(
     batch: list[Measurement] = []
 
     async def flush() -> None:
-        report.points_written += await telemetry.ingest(uow, caller, batch, max_future=max_future)
+        points = Points.of(batch)
+        report.points_written += await telemetry.ingest(uow, caller, points, max_future=max_future)
         report.batches += 1
         progress.advance(len(batch))
         batch.clear()
@@ -557,7 +559,9 @@ async def seed(
             signal_id = ids[(item.asset.casefold(), item.signal.casefold())]
             batch.append(
                 Measurement.model_construct(  # checked by the pass above
-                    signal_id=signal_id, ts=item.ts + report.shift, value=item.value
+                    signal_id=signal_id,
+                    ts=(item.ts + report.shift).astimezone(UTC),
+                    value=item.value,
                 )
             )
             report.points_read += 1

@@ -8,13 +8,12 @@ from pydantic import AwareDatetime
 from assetwatch.domain import (
     InvalidInput,
     LatestPoint,
-    Measurement,
     NotFound,
+    Points,
     Reading,
     Role,
     Rollup,
 )
-from assetwatch.domain.measurements import future_point_errors, last_write_wins
 from assetwatch.domain.readings import check_bucket_count, check_range, parse_bucket
 from assetwatch.domain.types import utcnow
 from assetwatch.services.auth import Principal
@@ -27,7 +26,7 @@ MAX_READINGS_LIMIT = 10_000
 async def ingest(
     uow: UnitOfWork,
     caller: Principal,
-    points: Sequence[Measurement],
+    points: Points,
     *,
     max_future: timedelta,
 ) -> int:
@@ -37,10 +36,10 @@ async def ingest(
     the last one wins, as a re-sent point overwrites the stored one).
     """
     caller.require(Role.writer)
-    errors = future_point_errors(points, utcnow(), max_future)
+    errors = points.future_errors(utcnow(), max_future)
     if errors:
         raise InvalidInput(f"{len(errors)} point(s) are stamped in the future", errors)
-    batch = last_write_wins(points)
+    batch = points.last_write_wins()
     if not batch:
         return 0
     async with uow:
@@ -51,26 +50,14 @@ async def ingest(
                 [
                     {
                         "loc": ["body", "points", index, "signal_id"],
-                        "msg": f"unknown signal {point.signal_id}",
+                        "msg": f"unknown signal {signal_id}",
                         "type": "unknown_signal",
                     }
-                    for index, point in _first_index_of_each(points, unknown)
+                    for index, signal_id in points.first_index_of_each(unknown)
                 ],
             )
         await uow.commit()
     return len(batch)
-
-
-def _first_index_of_each(
-    points: Sequence[Measurement], signal_ids: set[int]
-) -> list[tuple[int, Measurement]]:
-    seen: set[int] = set()
-    found = []
-    for index, point in enumerate(points):
-        if point.signal_id in signal_ids and point.signal_id not in seen:
-            seen.add(point.signal_id)
-            found.append((index, point))
-    return found
 
 
 class AfterTs(CursorModel):

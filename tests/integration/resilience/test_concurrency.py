@@ -13,7 +13,7 @@ import pytest
 
 from assetwatch.config import Settings
 from assetwatch.db.queries import INGEST, ingest_params
-from assetwatch.domain import Measurement
+from assetwatch.domain import Points
 from tests.integration.conftest import TEMPLATE_DB, PgServer
 from tests.integration.resilience.serving import serving
 
@@ -138,12 +138,8 @@ async def late_signal(database_url: str) -> tuple[str, int, int]:
 
 async def _ingest(conn: psycopg.AsyncConnection[Any], org: int, signal: int) -> list[int]:
     """The service's own ingest statement for three points of `signal`; the unknown signal ids."""
-    points = [
-        Measurement(
-            signal_id=signal, ts=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=m), value=m
-        )
-        for m in range(3)
-    ]
+    stamps = [datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=m) for m in range(3)]
+    points = Points([signal] * 3, stamps, [0.0, 1.0, 2.0])
     cursor = await conn.execute(INGEST.sql, ingest_params(org, points))
     return [row[0] for row in await cursor.fetchall()]
 

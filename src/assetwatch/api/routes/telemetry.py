@@ -1,6 +1,6 @@
 """Telemetry: batch ingest, raw ranges, rollups, latest state. The hot paths.
 
-Ingest validates the raw body once with a `TypeAdapter` (no intermediate dicts) and the reads
+Ingest decodes the raw body once, straight into columns (api/ingest_body.py), and the reads
 answer with orjson-encoded bytes: on these paths JSON handling costs more than the SQL.
 """
 
@@ -9,16 +9,16 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from assetwatch.api import responses
 from assetwatch.api.deps import Caller, Uow
+from assetwatch.api.ingest_body import decode_points
 from assetwatch.api.metrics import POINTS_INGESTED
 from assetwatch.api.params import Id
 from assetwatch.api.problems import invalid_request, problem
 from assetwatch.api.query_models import readings_query, rollups_query
 from assetwatch.api.schemas import (
-    IngestRequest,
     IngestResult,
     Latest,
     Page,
@@ -32,7 +32,6 @@ from assetwatch.services import telemetry
 
 router = APIRouter(tags=["telemetry"], responses=responses.AUTHENTICATED)
 
-_batch = TypeAdapter(IngestRequest)
 DEFAULT_ROLLUP_SPAN = timedelta(days=1)
 # The body is validated from raw bytes (below), so FastAPI cannot derive its schema: spell it out.
 _BODY_SCHEMA = {
@@ -71,15 +70,13 @@ async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
     settings: Settings = request.app.state.settings
     body = await request.body()
     try:
-        batch = _batch.validate_json(body)
+        points = decode_points(body)
     except ValidationError as error:
         raise invalid_request(error, "body") from error
-    if len(batch.points) > settings.ingest_max_points:
-        return problem(
-            413, f"{len(batch.points)} points; at most {settings.ingest_max_points} a request"
-        )
+    if len(points) > settings.ingest_max_points:
+        return problem(413, f"{len(points)} points; at most {settings.ingest_max_points} a request")
     written = await telemetry.ingest(
-        uow, caller, batch.points, max_future=timedelta(seconds=settings.ingest_max_future_seconds)
+        uow, caller, points, max_future=timedelta(seconds=settings.ingest_max_future_seconds)
     )
     POINTS_INGESTED.inc(written)
     return _json({"written": written})
