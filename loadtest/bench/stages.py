@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 
 import orjson
 from psycopg.adapt import PyFormat, Transformer
-
 from pydantic import TypeAdapter
 
 from assetwatch.api.ingest_body import decode_points

@@ -72,8 +72,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             expose_headers=["Location", "X-Request-ID"],
         )
     app.add_middleware(RequestContextMiddleware)  # outermost: sees every response, 413s too
-    # Routes are matched in order: the hot telemetry routes first (it saves ~0.1 ms a read).
-    for module in (telemetry, health, metrics, api_keys, assets, signals):
+    # Routes are matched in order. The hot telemetry routes go first, ahead of the documentation
+    # routes FastAPI registered when it was made, and straight onto the app's router: an
+    # included router is one more layer that FastAPI 0.165 matches twice. Its routes are whole
+    # already (its tags and responses are merged in when they are declared), and the OpenAPI
+    # document is the same (test_openapi_documents_every_route_with_errors).
+    app.router.routes[:0] = telemetry.router.routes
+    for module in (health, metrics, api_keys, assets, signals):
         app.include_router(module.router)
     return app
 

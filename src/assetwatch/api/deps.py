@@ -1,14 +1,18 @@
 """Request dependencies: the unit of work and the authenticated caller.
 
 `Uow` runs a use case's aggregates in one transaction; its hot-path statements (ingest, reads)
-each run on a pooled connection in autocommit (db/unit_of_work.py).
+each run on a pooled connection in autocommit (db/unit_of_work.py). The hot telemetry routes
+take both through one dependency, `Authorized`: each dependency FastAPI solves costs a request
+~0.015 ms, and the caller's lookup needs a unit of work anyway.
 """
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
+from starlette.types import Scope
 
 from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.services.auth import KeyCache, Principal, authenticate
@@ -26,26 +30,57 @@ async def get_key_cache(request: Request) -> KeyCache:
     return cache
 
 
-class _BearerCaller(HTTPBearer):
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """Who is calling, and the unit of work the request acts through."""
+
+    caller: Principal
+    uow: UnitOfWork
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    """The token of the first `Authorization: Bearer` header (read from the raw headers)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, credentials = get_authorization_scheme_param(value.decode("latin-1"))
+            return credentials if credentials and scheme.lower() == "bearer" else None
+    return None
+
+
+class _Bearer(HTTPBearer):
     """The caller, from `Authorization: Bearer <key>`, in one dependency: being an `HTTPBearer`
     it still declares the bearer scheme in OpenAPI, without a sub-dependency to solve on every
     request."""
 
+    def __init__(self) -> None:
+        super().__init__(
+            scheme_name="HTTPBearer",
+            auto_error=False,
+            description="an API key: `Authorization: Bearer aw_<prefix>_<secret>`",
+        )
+
+    async def authorize(self, request: Request) -> Authorization:
+        uow = await get_uow(request)
+        caller = await authenticate(uow, await get_key_cache(request), _bearer_token(request.scope))
+        request.scope.setdefault("state", {})["organization_id"] = caller.organization_id  # log
+        return Authorization(caller, uow)
+
+
+class _BearerCaller(_Bearer):
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
-        scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
-        token = credentials if credentials and scheme.lower() == "bearer" else None
-        caller = await authenticate(await get_uow(request), await get_key_cache(request), token)
-        request.state.organization_id = caller.organization_id  # for the access log
-        return caller
+        return (await self.authorize(request)).caller
 
 
-get_caller = _BearerCaller(
-    scheme_name="HTTPBearer",
-    auto_error=False,
-    description="an API key: `Authorization: Bearer aw_<prefix>_<secret>`",
-)
+class _BearerAuthorization(_Bearer):
+    async def __call__(self, request: Request) -> Authorization:  # type: ignore[override]
+        return await self.authorize(request)
+
+
+get_caller = _BearerCaller()
+get_authorization = _BearerAuthorization()
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Caller = Annotated[Principal, Depends(get_caller)]
+Authorized = Annotated[Authorization, Depends(get_authorization)]
 Cache = Annotated[KeyCache, Depends(get_key_cache)]

@@ -15,13 +15,18 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is larger than {limit} bytes")
 
 
+# No route reads a body sent with these: they pass untouched (the header scan and the receive
+# wrapper cost a hot read ~5 µs).
+_BODILESS = frozenset({"GET", "HEAD"})
+
+
 class BodySizeLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in _BODILESS:
             await self.app(scope, receive, send)
             return
         for name, value in scope["headers"]:

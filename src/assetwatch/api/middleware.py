@@ -1,10 +1,18 @@
-"""Per-request plumbing: request id, security headers, SQL statement count, metrics, access log."""
+"""Per-request plumbing: request id, security headers, SQL statement count, metrics, access log.
 
+It runs on every request, so it does no work it can avoid: request ids from a per-process
+random prefix and a counter (no system call each), the metric children looked up once per
+(route, method, status), the access log's fields built only when the line is written
+(together 0.05-0.08 ms of a hot read's CPU before; measured in-process).
+"""
+
+import itertools
 import logging
+import secrets
 import time
-import uuid
 from typing import Any
 
+from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assetwatch.api.metrics import REQUEST_DURATION, STATEMENTS_PER_REQUEST
@@ -20,13 +28,32 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
 ]
 UNMATCHED = "unmatched"  # 404s must not create a metric series per path
+# 32 hex digits like a uuid4's: 16 random ones per process, then a count. Unique across
+# processes and restarts as long as two processes never draw the same 64 random bits.
+_ID_PREFIX = secrets.token_hex(8)
+_id_counter = itertools.count()
 
 
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == REQUEST_ID_HEADER and 0 < len(value) <= MAX_REQUEST_ID:
             return bytes(value).decode("latin-1")
-    return uuid.uuid4().hex
+    return f"{_ID_PREFIX}{next(_id_counter):016x}"
+
+
+_children: dict[tuple[str, str, int], tuple[Histogram, Histogram]] = {}
+
+
+def _metrics_of(route: str, method: str, status: int) -> tuple[Histogram, Histogram]:
+    """The duration and statement-count series of one (route, method, status), made once."""
+    key = (route, method, status)
+    children = _children.get(key)
+    if children is None:
+        children = _children[key] = (
+            REQUEST_DURATION.labels(route, method, str(status)),
+            STATEMENTS_PER_REQUEST.labels(route),
+        )
+    return children
 
 
 class RequestContextMiddleware:
@@ -66,8 +93,11 @@ class RequestContextMiddleware:
         route: Any = scope.get("route")
         template = getattr(route, "path", UNMATCHED)
         method = scope["method"]
-        REQUEST_DURATION.labels(template, method, str(status)).observe(duration)
-        STATEMENTS_PER_REQUEST.labels(template).observe(statements)
+        duration_series, statements_series = _metrics_of(template, method, status)
+        duration_series.observe(duration)
+        statements_series.observe(statements)
+        if not access_log.isEnabledFor(logging.INFO):
+            return
         access_log.info(
             "%s %s %s",
             method,

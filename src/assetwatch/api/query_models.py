@@ -6,7 +6,9 @@ a call). A route using `QueryModel` declares them in OpenAPI from the model (`op
 the document is unchanged) and answers a bad value with FastAPI's 422 (`loc: ["query", name]`).
 """
 
+import functools
 from typing import Annotated, Generic, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -17,6 +19,7 @@ from assetwatch.api.schemas import Order
 from assetwatch.services.telemetry import MAX_READINGS_LIMIT
 
 M = TypeVar("M", bound=BaseModel)
+QUERY_CACHE_SIZE = 1024
 
 
 class QueryModel(Generic[M]):
@@ -24,6 +27,9 @@ class QueryModel(Generic[M]):
 
     def __init__(self, model: type[M]) -> None:
         self._adapter = TypeAdapter(model)
+        # Dashboards repeat the same few query strings, and the models are frozen: a query
+        # string seen lately is not parsed and validated again.
+        self._parsed = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._parse)
         schema = model.model_json_schema()
         self.openapi = {
             "parameters": [
@@ -39,10 +45,15 @@ class QueryModel(Generic[M]):
         }
 
     def __call__(self, request: Request) -> M:
-        # Like FastAPI: a repeated parameter counts once, with its last value.
+        return self._parsed(request.scope["query_string"])
+
+    def _parse(self, query_string: bytes) -> M:
+        # As Starlette reads a query string; like FastAPI, a repeated parameter counts once,
+        # with its last value.
+        params = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
         try:
-            return self._adapter.validate_python(dict(request.query_params))
-        except ValidationError as error:
+            return self._adapter.validate_python(params)
+        except ValidationError as error:  # not cached: a bad query is validated each time
             raise invalid_request(error, "query") from error
 
 

@@ -6,7 +6,7 @@ pool and run their precompiled statements on it: no session, no greenlet hop, no
 engine sits on the same pool: SQLAlchemy's `NullPool` with the pool as its `async_creator`,
 and SQLAlchemy closing a connection hands it back (psycopg's documented way to put SQLAlchemy
 on its pool). A connection lent to the ORM is switched out of autocommit, so a unit of work is
-one transaction; the pool switches it back when it returns.
+one transaction, and switched back when the ORM hands it back.
 """
 
 import time
@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from psycopg import AsyncConnection
+from psycopg.pq import TransactionStatus
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import make_url
@@ -48,8 +50,14 @@ class PooledConnection(AsyncConnection[TupleRow]):
         lender, self.lender = self.lender, None
         if lender is None:
             await super().close()
-        else:
-            await lender.putconn(self)  # a broken one is discarded and replaced there
+            return
+        try:  # back to autocommit, as the hot paths expect every pooled connection to be
+            if self.info.transaction_status != TransactionStatus.IDLE:
+                await self.rollback()
+            await self.set_autocommit(True)
+        except psycopg.Error:
+            await super().close()  # unusable: the pool discards it and makes a new one
+        await lender.putconn(self)  # a broken one is discarded and replaced there
 
     def add_notice_handler(self, callback: Callable[..., Any]) -> None:
         # SQLAlchemy registers its notice logger each time it "connects", which on a shared
@@ -58,11 +66,23 @@ class PooledConnection(AsyncConnection[TupleRow]):
             super().add_notice_handler(callback)
 
 
+class ConnectionPool(AsyncConnectionPool[PooledConnection]):
+    """Notes when each connection comes back (for `ping_if_idle`).
+
+    This is not done in a `reset` callback: with one, psycopg_pool hands every returned
+    connection to a worker task instead of taking it back in place, which doubles the cost of a
+    checkout (26.6 against 12.6 µs, measured) on every hot-path statement."""
+
+    async def putconn(self, conn: PooledConnection) -> None:
+        conn.returned_at = time.monotonic()
+        await super().putconn(conn)
+
+
 @dataclass(frozen=True)
 class Database:
     """The process's pool and the SQLAlchemy engine that borrows from it."""
 
-    pool: AsyncConnectionPool[PooledConnection]
+    pool: ConnectionPool
     engine: AsyncEngine
 
     async def open(self) -> None:
@@ -103,7 +123,7 @@ def create_database(settings: Settings, url: str | None = None) -> Database:
             await pool.drain()
             raise
 
-    pool = AsyncConnectionPool(
+    pool = ConnectionPool(
         make_url(target).set(drivername="postgresql").render_as_string(hide_password=False),
         connection_class=PooledConnection,
         kwargs={
@@ -120,7 +140,6 @@ def create_database(settings: Settings, url: str | None = None) -> Database:
         timeout=settings.db_pool_timeout,
         reconnect_timeout=RECONNECT_SECONDS,
         check=ping_if_idle,
-        reset=_back_in_the_pool,
         open=False,
     )
 
@@ -132,13 +151,6 @@ def create_database(settings: Settings, url: str | None = None) -> Database:
 
     engine = create_async_engine(target, poolclass=NullPool, async_creator=lend_to_the_orm)
     return Database(pool, engine)
-
-
-async def _back_in_the_pool(conn: PooledConnection) -> None:
-    """Called by the pool on every connection handed back in a good state."""
-    conn.returned_at = time.monotonic()
-    if not conn.autocommit:  # it was lent to the ORM
-        await conn.set_autocommit(True)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

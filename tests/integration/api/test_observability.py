@@ -19,8 +19,9 @@ pytestmark = pytest.mark.api
 async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
     given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert given.headers["x-request-id"] == "abc-123"
-    made = await client.get("/healthz")
-    assert len(made.headers["x-request-id"]) == 32
+    made = [(await client.get("/healthz")).headers["x-request-id"] for _ in range(3)]
+    assert all(len(request_id) == 32 for request_id in made)
+    assert len(set(made)) == 3  # each request its own
 
 
 async def test_security_headers_on_every_response(client: httpx.AsyncClient) -> None:

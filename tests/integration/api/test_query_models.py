@@ -61,3 +61,12 @@ def test_openapi_declares_each_field_as_an_optional_query_parameter() -> None:
     assert parameters["limit"]["schema"]["maximum"] == 10_000
     assert parameters["order"]["schema"]["enum"] == ["asc", "desc"]
     assert parameters["start"]["description"] == "inclusive"
+
+
+def test_a_query_string_seen_before_gives_the_same_answer_and_a_bad_one_fails_each_time() -> None:
+    first = readings_query(_request("order=desc&limit=100"))
+    assert readings_query(_request("order=desc&limit=100")) == first
+    assert readings_query(_request("order=asc&limit=100")).order == "asc"  # not the cached one
+    for _ in range(2):
+        with pytest.raises(RequestValidationError):
+            readings_query(_request("limit=0"))

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from assetwatch.api import responses
-from assetwatch.api.deps import Caller, Uow
+from assetwatch.api.deps import Authorized
 from assetwatch.api.ingest_body import decode_points
 from assetwatch.api.metrics import POINTS_INGESTED
 from assetwatch.api.params import Id
@@ -66,7 +66,7 @@ def _json(content: Any) -> Response:
         }
     },
 )
-async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
+async def ingest(request: Request, auth: Authorized) -> Response:
     settings: Settings = request.app.state.settings
     body = await request.body()
     try:
@@ -76,7 +76,10 @@ async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
     if len(points) > settings.ingest_max_points:
         return problem(413, f"{len(points)} points; at most {settings.ingest_max_points} a request")
     written = await telemetry.ingest(
-        uow, caller, points, max_future=timedelta(seconds=settings.ingest_max_future_seconds)
+        auth.uow,
+        auth.caller,
+        points,
+        max_future=timedelta(seconds=settings.ingest_max_future_seconds),
     )
     POINTS_INGESTED.inc(written)
     return _json({"written": written})
@@ -89,11 +92,11 @@ async def ingest(request: Request, caller: Caller, uow: Uow) -> Response:
     summary="Raw points of a signal in [start, end)",
     openapi_extra=readings_query.openapi,
 )
-async def readings(signal_id: Id, caller: Caller, uow: Uow, request: Request) -> Response:
+async def readings(signal_id: Id, auth: Authorized, request: Request) -> Response:
     query = readings_query(request)
     page = await telemetry.readings(
-        uow,
-        caller,
+        auth.uow,
+        auth.caller,
         signal_id,
         start=query.start,
         end=query.end,
@@ -111,12 +114,12 @@ async def readings(signal_id: Id, caller: Caller, uow: Uow, request: Request) ->
     summary="count/min/max/avg of a signal per time bucket (at most 10,000 buckets)",
     openapi_extra=rollups_query.openapi,
 )
-async def rollups(signal_id: Id, caller: Caller, uow: Uow, request: Request) -> Response:
+async def rollups(signal_id: Id, auth: Authorized, request: Request) -> Response:
     query = rollups_query(request)
     end = query.end or utcnow()
     start = query.start or end - DEFAULT_ROLLUP_SPAN
     rows = await telemetry.rollups(
-        uow, caller, signal_id, bucket=query.bucket, start=start, end=end
+        auth.uow, auth.caller, signal_id, bucket=query.bucket, start=start, end=end
     )
     return _json({"bucket": query.bucket, "items": list(rows)})
 
@@ -127,6 +130,6 @@ async def rollups(signal_id: Id, caller: Caller, uow: Uow, request: Request) -> 
     responses=responses.NOT_FOUND,
     summary="The latest point of every signal of an asset (one query)",
 )
-async def latest(asset_id: Id, caller: Caller, uow: Uow) -> Response:
-    points = await telemetry.latest(uow, caller, asset_id)
+async def latest(asset_id: Id, auth: Authorized) -> Response:
+    points = await telemetry.latest(auth.uow, auth.caller, asset_id)
     return _json({"asset_id": asset_id, "signals": list(points)})
