@@ -51,11 +51,12 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def invalid_request(error: ValidationError, where: str) -> RequestValidationError:
-    """A model's validation error as FastAPI's 422 for a part of the request it validated by
-    hand (`where`: "body", "query"), each error located as FastAPI would: `[where, field, …]`."""
+def invalid_request(error: ValidationError, *where: str) -> RequestValidationError:
+    """A validation error as FastAPI's 422 for a part of the request validated by hand
+    (`where`: "body", "query", or "path" and the parameter's name), each error located as
+    FastAPI would: `[*where, field, …]`."""
     return RequestValidationError(
-        [{**e, "loc": (where, *e["loc"])} for e in error.errors(include_input=False)]
+        [{**e, "loc": (*where, *e["loc"])} for e in error.errors(include_input=False)]
     )
 
 

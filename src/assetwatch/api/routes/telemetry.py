@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from assetwatch.api import responses
 from assetwatch.api.deps import Authorized
+from assetwatch.api.direct_route import DirectRoute
 from assetwatch.api.ingest_body import decode_points
 from assetwatch.api.metrics import POINTS_INGESTED
 from assetwatch.api.params import Id
@@ -30,7 +31,8 @@ from assetwatch.domain import Measurement
 from assetwatch.domain.types import utcnow
 from assetwatch.services import telemetry
 
-router = APIRouter(tags=["telemetry"], responses=responses.AUTHENTICATED)
+# DirectRoute: the hot paths skip FastAPI's per-request dependency solving (api/direct_route.py).
+router = APIRouter(tags=["telemetry"], responses=responses.AUTHENTICATED, route_class=DirectRoute)
 
 DEFAULT_ROLLUP_SPAN = timedelta(days=1)
 # The body is validated from raw bytes (below), so FastAPI cannot derive its schema: spell it out.
