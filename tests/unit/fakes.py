@@ -236,7 +236,7 @@ class FakeMeasurementRepository:
         rows = self._window(signal_id, start, end)
         if descending:
             rows.reverse()
-        return [Reading(ts, value) for ts, value in rows[:limit]]
+        return [Reading(ts=ts, value=value) for ts, value in rows[:limit]]
 
     async def rollups(
         self,

@@ -196,10 +196,9 @@ class SqlMeasurementRepository:
         params = queries.readings_params(
             organization_id, signal_id, start=start, end=end, limit=limit
         )
-        return [
-            Reading(ts, value)
-            for ts, value in await self._rows(queries.READINGS[descending], params)
-        ]
+        rows = await self._rows(queries.READINGS[descending], params)
+        readings: list[Reading] = [{"ts": ts, "value": value} for ts, value in rows]
+        return readings
 
     async def rollups(
         self,

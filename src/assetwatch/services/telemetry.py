@@ -114,7 +114,7 @@ async def readings(
     if len(rows) <= limit:
         return Page(list(rows), None)
     items = list(rows[:limit])
-    return Page(items, encode_cursor(AfterTs(after_ts=items[-1].ts, descending=descending)))
+    return Page(items, encode_cursor(AfterTs(after_ts=items[-1]["ts"], descending=descending)))
 
 
 def _just_after(ts: datetime, start: datetime | None) -> datetime:
