@@ -14,7 +14,8 @@ signature, but at run time its endpoint is called with:
 - the `Request` itself for a parameter annotated `Request`.
 Anything else (query, body, header parameters, `yield` dependencies, sub-dependencies) is
 refused when the route is declared: such a route belongs on FastAPI's own route class. The
-endpoint must return a `Response`.
+endpoint must return a `Response`, and `app.dependency_overrides` does not reach it (tests
+replace what the dependencies read, `app.state`, instead).
 """
 
 import inspect
