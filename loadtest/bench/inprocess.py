@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,10 +114,7 @@ async def measure(url: str, key: str, signal: int, organization: int, args: Any)
             "SELECT ts, value FROM measurements WHERE signal_id = %s ORDER BY ts DESC LIMIT 101",
             (signal,),
         ).fetchall()
-    life: Callable[[FastAPI], AbstractAsyncContextManager[Any]] = lambda app: (  # noqa: E731
-        app.router.lifespan_context(app)
-    )
-    async with life(assetwatch), life(floor):
+    async with assetwatch.router.lifespan_context(assetwatch), floor.router.lifespan_context(floor):
         await assetwatch.state.connections.wait(timeout=30)
         assetwatch.state.connections = floor.state.pool = _Rows(list(rows))
         calls = {

@@ -41,6 +41,14 @@ def _dependency_of(annotation: Any) -> Callable[[Request], Awaitable[Any]] | Non
     return None
 
 
+def _check_request_only(path: str, dependency: Callable[..., Any]) -> None:
+    """A dependency DirectRoute can run: awaited with the request as its one argument."""
+    if inspect.isasyncgenfunction(dependency) or inspect.isgeneratorfunction(dependency):
+        raise TypeError(f"{path}: DirectRoute cannot run yield dependencies")
+    if len(inspect.signature(dependency).parameters) != 1:
+        raise TypeError(f"{path}: DirectRoute cannot supply the parameters of {dependency!r}")
+
+
 class DirectRoute(APIRoute):
     def get_route_handler(self) -> Handler:
         endpoint = self.endpoint
@@ -55,13 +63,12 @@ class DirectRoute(APIRoute):
             if annotation is Request:
                 requests.append(name)
             elif dependency is not None:
+                _check_request_only(self.path, dependency)
                 dependencies.append((name, dependency))
             elif name in path_names:
                 path_params.append((name, TypeAdapter(annotation)))
             else:
                 raise TypeError(f"{self.path}: DirectRoute cannot supply parameter {name!r}")
-            if inspect.isasyncgenfunction(dependency) or inspect.isgeneratorfunction(dependency):
-                raise TypeError(f"{self.path}: DirectRoute cannot run yield dependencies")
 
         async def handler(request: Request) -> Response:
             values: dict[str, Any] = {}

@@ -48,7 +48,24 @@ async def _with_a_parameter_not_in_the_path(thing_id: Id, extra: int) -> Respons
     return Response(str(extra))
 
 
-@pytest.mark.parametrize("endpoint", [_with_a_query_parameter, _with_a_parameter_not_in_the_path])
+async def _needs_more_than_the_request(request: Request, limit: int) -> int:
+    return limit
+
+
+async def _with_a_dependency_of_its_own_parameters(
+    limit: Annotated[int, Depends(_needs_more_than_the_request)],
+) -> Response:
+    return Response(str(limit))
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        _with_a_query_parameter,
+        _with_a_parameter_not_in_the_path,
+        _with_a_dependency_of_its_own_parameters,
+    ],
+)
 def test_a_parameter_it_cannot_supply_is_refused_when_the_route_is_declared(
     endpoint: Callable[..., Awaitable[Response]],
 ) -> None:
