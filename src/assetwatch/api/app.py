@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from assetwatch import __version__
 from assetwatch.api import metrics
+from assetwatch.api.direct_route import put_first
 from assetwatch.api.limits import BodySizeLimitMiddleware
 from assetwatch.api.middleware import RequestContextMiddleware
 from assetwatch.api.problems import install_problem_handlers
@@ -76,8 +77,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     # routes FastAPI registered when it was made, and straight onto the app's router: an
     # included router is one more layer that FastAPI 0.165 matches twice. Its routes are whole
     # already (its tags and responses are merged in when they are declared), and the OpenAPI
-    # document is the same (test_openapi_documents_every_route_with_errors).
-    app.router.routes[:0] = telemetry.router.routes
+    # document is the same (test_openapi_documents_every_route_with_errors). `put_first` refuses
+    # if the app ever gets dependencies, which routes spliced in this way would skip.
+    put_first(app.router, telemetry.router.routes)
     for module in (health, metrics, api_keys, assets, signals):
         app.include_router(module.router)
     return app

@@ -1,35 +1,54 @@
 """`DirectRoute`: an `APIRoute` that calls its endpoint without FastAPI's dependency solver.
 
-FastAPI solves a route's parameters anew on every request: for each dependant it walks the
-path, query, header, cookie and body parameters, checks whether each dependency is a
-generator, builds cache keys, and so on. On the hot reads that machinery cost more than the
-parameters themselves (about 0.04 ms of CPU a request, more than anything else assetwatch
-adds to a bare handler; measured in-process against the benchmark's floor).
-
-A `DirectRoute` is declared like any FastAPI route, so the OpenAPI document comes from the same
-signature, but at run time its endpoint is called with:
+FastAPI solves every route's parameters anew on each request, which on the hot reads cost more
+than the parameters themselves (NARRATIVE.md). A `DirectRoute` is declared like any FastAPI
+route, so the OpenAPI document comes from the same signature, but its endpoint is called with:
 - each path parameter validated by its own annotation (a 422 located at `["path", name]`, as
   FastAPI's);
 - each `Annotated[..., Depends(dependency)]` parameter as `await dependency(request)`;
 - the `Request` itself for a parameter annotated `Request`.
-Anything else (query, body, header parameters, `yield` dependencies, sub-dependencies) is
-refused when the route is declared: such a route belongs on FastAPI's own route class. The
-endpoint must return a `Response`, and `app.dependency_overrides` does not reach it (tests
-replace what the dependencies read, `app.state`, instead).
+Whatever else a route asks for is refused with a `TypeError` naming its path, never skipped:
+other parameters, `yield` or sub-dependencies, an endpoint not annotated `-> Response`, and the
+`dependencies=[...]` of the route, its router, an `include_router` or the app (a guard goes on
+the endpoint as a parameter instead). Route and router dependencies are refused when the route
+is declared; an inclusion's when FastAPI builds the included route (its first request or the
+OpenAPI document: FastAPI hands them over no sooner). `put_first` refuses to splice routes past
+a router's dependencies. `app.dependency_overrides` does not reach these endpoints and cannot be
+checked (tests replace what the dependencies read, `app.state`); `status_code`, `response_class`
+and `response_model` only document the route, as for any endpoint that returns a `Response`.
 """
 
 import inspect
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, get_origin, get_type_hints
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.params import Depends
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, _effective_route_context_var
 from pydantic import TypeAdapter, ValidationError
+from starlette.routing import BaseRoute
 
 from assetwatch.api.problems import invalid_request
 
+# The FastAPI internals this module relies on, checked against FASTAPI_VERSION (pyproject pins
+# that minor version; test_direct_route.py's test_the_fastapi_internals_relied_on_still_hold):
+# - `APIRoute.__init__` sets `param_convertors` and `dependencies` (the router's and the
+#   route's, merged by `APIRouter.add_api_route`), then builds `self.app` from
+#   `self.get_route_handler()`: overriding that one method replaces the per-request pipeline.
+# - `include_router` copies no route: FastAPI builds each included route later (its first
+#   request, or the OpenAPI document) by calling `get_route_handler()` again with
+#   `fastapi.routing._effective_route_context_var` set to the inclusion's view of the route,
+#   whose `dependencies` add the include's, its parent router's and the app's.
+# - A router's `routes` is a plain list, matched in order (`put_first` splices into it).
+FASTAPI_VERSION = "0.165"
+
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def _names(dependencies: Sequence[Depends]) -> str:
+    return ", ".join(
+        getattr(d.dependency, "__qualname__", repr(d.dependency)) for d in dependencies
+    )
 
 
 def _dependency_of(annotation: Any) -> Callable[[Request], Awaitable[Any]] | None:
@@ -50,9 +69,30 @@ def _check_request_only(path: str, dependency: Callable[..., Any]) -> None:
 
 
 class DirectRoute(APIRoute):
+    def _refuse_dependencies(self) -> None:
+        """Refuse the route's, router's, include's and app's dependencies: they would not run."""
+        included = _effective_route_context_var.get()
+        if included is not None and included.original_route is self:
+            path, dependencies = included.path, included.dependencies
+        else:
+            path, dependencies = self.path, self.dependencies
+        if dependencies:
+            raise TypeError(
+                f"{path}: DirectRoute does not run the dependencies of a route, router, include"
+                f" or app ({_names(dependencies)}); make each an endpoint parameter,"
+                " Annotated[..., Depends(...)], or use FastAPI's APIRoute"
+            )
+
     def get_route_handler(self) -> Handler:
+        self._refuse_dependencies()
         endpoint = self.endpoint
         hints = get_type_hints(endpoint, include_extras=True)
+        returns = hints.get("return")
+        if not (isinstance(returns, type) and issubclass(returns, Response)):
+            raise TypeError(
+                f"{self.path}: DirectRoute sends what its endpoint returns, unserialized:"
+                f" annotate the endpoint to return a Response, not {returns!r}"
+            )
         path_names = set(self.param_convertors)
         requests: list[str] = []
         dependencies: list[tuple[str, Callable[[Request], Awaitable[Any]]]] = []
@@ -86,3 +126,17 @@ class DirectRoute(APIRoute):
             return response
 
         return handler
+
+
+def put_first(router: APIRouter, routes: Sequence[BaseRoute]) -> None:
+    """Put `routes` ahead of `router`'s own, outside any `include_router`.
+
+    Refused if `router` has dependencies: routes put straight onto its list would skip them.
+    """
+    if router.dependencies:
+        paths = ", ".join(str(getattr(route, "path", route)) for route in routes)
+        raise TypeError(
+            f"{paths}: put first on a router with dependencies ({_names(router.dependencies)}),"
+            " which routes put there directly would skip"
+        )
+    router.routes[:0] = routes
