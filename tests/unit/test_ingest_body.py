@@ -3,18 +3,21 @@
 `decode_points` takes RFC 3339 stamps through `datetime.fromisoformat` instead of pydantic; these
 tests hold it to `IngestRequest` (a list of domain `Measurement`s): the same points for a body
 both accept, the same errors for a body the canonical model refuses, and every stamp in `UTC`.
+The edges where the two parsers differ are explicit examples (every offset and every time-of-day
+field, exhaustively); generated bodies search further (profiles: tests/unit/conftest.py).
 """
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from assetwatch.api.ingest_body import decode_points
+from assetwatch.api.ingest_body import RFC3339, decode_points
 from assetwatch.api.schemas import IngestRequest
 from assetwatch.domain import Points
 
@@ -66,7 +69,12 @@ def test_a_batch_comes_back_as_columns_in_the_order_sent() -> None:
         "2026-11-22 08:00:00.25Z",
         "2026-11-22T09:30:00.123456+01:30",
         "2026-11-22T03:00:00-05:00",
-        "2026-11-22T08:00:00-00:00",
+        "2026-11-22T08:00:00-00:00",  # RFC 3339's "offset unknown": the instant is the same
+        "2026-11-22T08:00:00+00:00",
+        "2026-11-22T08:00:00+23:59",  # the widest offsets
+        "2026-11-22T08:00:00-23:59",
+        "2026-11-22T00:00:00Z",
+        "2026-11-22T23:59:59.999999Z",
         "2026-11-22t08:00:00z",  # lower case: pydantic takes it, fromisoformat does not
         "2026-11-22T08:00:00.1234567Z",  # beyond microseconds
         "2026-11-22T08:00Z",  # no seconds
@@ -89,8 +97,16 @@ def test_every_spelling_the_canonical_model_accepts_gives_its_instant(stamp: Any
         "2026-11-22T08:00:00",  # no timezone
         "2026-02-30T08:00:00Z",  # no such day, though RFC 3339 in shape
         "2026-11-22T08:00:60Z",  # a leap second
+        "2026-11-22T23:59:60Z",
         "2026-11-22T24:00:00Z",
+        "2026-11-22T23:60:00Z",
+        "2026-11-22T08:00:00+00:60",  # offsets fromisoformat takes (as +01:00, -01:00, …)
+        "2026-11-22T08:00:00-00:60",
+        "2026-11-22T08:00:00+01:60",
+        "2026-11-22T08:00:00+00:61",
+        "2026-11-22T08:00:00+00:99",
         "2026-11-22T08:00:00+24:00",
+        "2026-11-22T08:00:00-24:00",
         "0001-01-01T00:00:00+01:00",  # year 0 in UTC
         "9999-12-31T23:59:59-01:00",  # year 10000 in UTC
         "20261122T080000Z",  # ISO 8601 basic format: fromisoformat would take it
@@ -105,6 +121,49 @@ def test_every_stamp_the_canonical_model_refuses_is_refused_with_its_errors(stam
     expected = outcome(canonical_points, body)
     assert expected[0] == "refused"
     assert outcome(decode_points, body) == expected
+
+
+# The fields where `fromisoformat` and the canonical model may differ, every value of two digits.
+_TWO_DIGITS = [f"{n:02d}" for n in range(100)]
+
+
+@pytest.mark.parametrize("sign", "+-")
+def test_every_offset_gets_the_canonical_answer(sign: str) -> None:
+    for hours in _TWO_DIGITS:
+        for minutes in _TWO_DIGITS:
+            body = body_of(f"2026-11-22T08:00:00{sign}{hours}:{minutes}")
+            expected = outcome(canonical_points, body)
+            assert expected[0] == ("accepted" if hours < "24" and minutes < "60" else "refused")
+            assert outcome(decode_points, body) == expected, body
+
+
+@pytest.mark.parametrize("field", ["hour", "minute", "second"])
+def test_every_time_of_day_field_gets_the_canonical_answer(field: str) -> None:
+    for value in _TWO_DIGITS:
+        time = {"hour": f"{value}:30:30", "minute": f"12:{value}:30", "second": f"12:30:{value}"}
+        body = body_of(f"2026-11-22T{time[field]}Z")
+        expected = outcome(canonical_points, body)
+        assert expected[0] == (
+            "accepted" if value < ("24" if field == "hour" else "60") else "refused"
+        )
+        assert outcome(decode_points, body) == expected, body
+
+
+def test_the_fast_pattern_admits_only_the_canonical_ranges() -> None:
+    """Not only the same answers: the refused edges never reach `fromisoformat` at all."""
+    assert re.fullmatch(RFC3339, "2026-11-22T23:59:59.999999+23:59")
+    assert re.fullmatch(RFC3339, "2026-11-22 00:00:00-00:00")
+    for stamp in [
+        "2026-11-22T08:00:00+00:60",
+        "2026-11-22T08:00:00-00:60",
+        "2026-11-22T08:00:00+01:60",
+        "2026-11-22T08:00:00+00:61",
+        "2026-11-22T08:00:00+24:00",
+        "2026-11-22T24:00:00Z",
+        "2026-11-22T23:60:00Z",
+        "2026-11-22T23:59:60Z",
+    ]:
+        assert not re.fullmatch(RFC3339, stamp), stamp
 
 
 @pytest.mark.parametrize(
@@ -140,7 +199,7 @@ def _digits(n: int, low: int = 0, high: int | None = None) -> st.SearchStrategy[
 _offsets = st.one_of(
     st.sampled_from(["Z", "z", ""]),
     st.tuples(
-        st.sampled_from("+-"), _digits(2, 0, 25), st.sampled_from([":", ""]), _digits(2, 0, 61)
+        st.sampled_from("+-"), _digits(2, 0, 25), st.sampled_from([":", ""]), _digits(2, 0, 99)
     ).map("".join),
 )
 _rfc3339ish = st.tuples(
@@ -170,9 +229,7 @@ _points = st.fixed_dictionaries(
 )
 
 
-@settings(
-    max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_points, max_size=4))
 def test_the_fast_decoder_answers_as_the_canonical_model_for_any_body(
     points: list[dict[str, Any]],
@@ -181,7 +238,13 @@ def test_the_fast_decoder_answers_as_the_canonical_model_for_any_body(
     assert outcome(decode_points, body) == outcome(canonical_points, body)
 
 
-@settings(max_examples=400, deadline=None, database=None)
+# The stamps that once slipped through (`fromisoformat` reads +00:60 as +01:00), replayed always.
+@example("2026-11-22T08:00:00+00:60")
+@example("2026-11-22T08:00:00-00:60")
+@example("2026-11-22T08:00:00+01:60")
+@example("2026-11-22T08:00:00+00:61")
+@example("2026-11-22T08:00:00+24:00")
+@settings(max_examples=400, deadline=None)
 @given(_rfc3339ish)
 def test_any_rfc3339_like_stamp_gets_the_canonical_answer(stamp: str) -> None:
     body = body_of(stamp)

@@ -380,6 +380,12 @@ TAMPERED_CURSORS = {
     "naive timestamp": b64(b'{"after_ts": "2026-03-02T08:00:00", "descending": false}'),
     "not a timestamp": b64(b'{"after_ts": "yesterday", "descending": false}'),
     "wrong type": b64(b'{"after_ts": "2026-03-02T08:00:00Z", "descending": "sideways"}'),
+    "truncated": b64(b'{"after_ts": "2026-03-02T08:00:00Z", "descending": false}')[:-3],
+    # instants the range's bounds refuse too
+    "impossible offset": b64(b'{"after_ts": "2026-03-02T08:00:00+00:60", "descending": false}'),
+    "no such hour": b64(b'{"after_ts": "2026-03-02T24:00:00Z", "descending": false}'),
+    "year 0 in UTC": b64(b'{"after_ts": "0001-01-01T00:00:00+01:00", "descending": true}'),
+    "year 10000 in UTC": b64(b'{"after_ts": "9999-12-31T23:59:59-01:00", "descending": false}'),
 }
 
 

@@ -3,16 +3,19 @@
 A cursor is the base64url form of a small JSON object naming the last position served. It is
 opaque to clients, not secret: every query that uses it still filters by the caller's
 organisation, so a forged cursor can only skip rows the caller may see anyway. Anything that does
-not decode to the expected shape is a 422, never a 500.
+not decode to the expected shape is a 422, never a 500; so are characters outside the base64url
+alphabet (the decoder would skip them) and positions no page can end at (an id outside
+PostgreSQL's bigint, on which the query would fail).
 """
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assetwatch.domain import InvalidInput
 
@@ -21,6 +24,8 @@ C = TypeVar("C", bound=BaseModel)
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+BIGINT_MAX = 2**63 - 1
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +41,7 @@ class CursorModel(BaseModel):
 class AfterId(CursorModel):
     """Position in a list ordered by id."""
 
-    after_id: int
+    after_id: Annotated[int, Field(ge=0, le=BIGINT_MAX)]  # 0: a page whose last row had no id
 
 
 def encode_cursor(position: CursorModel) -> str:
@@ -47,6 +52,8 @@ def decode_cursor(cursor: str | None, shape: type[C]) -> C | None:
     if cursor is None:
         return None
     try:
+        if not _BASE64URL.fullmatch(cursor):
+            raise ValueError("not base64url")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return shape.model_validate_json(raw)
     except (binascii.Error, ValueError, ValidationError) as error:

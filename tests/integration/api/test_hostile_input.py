@@ -83,7 +83,16 @@ async def test_ids_beyond_bigint_in_paths_and_bodies_are_422(
 
 
 @pytest.mark.parametrize(
-    "cursor", ["%%%", "eyJhZnRlcl9pZCI6ICJ4In0", "bnVsbA", "eyJhZnRlcl90cyI6IDF9", "A" * 600]
+    "cursor",
+    [
+        "%%%",
+        "eyJhZnRlcl9pZCI6ICJ4In0",
+        "bnVsbA",
+        "eyJhZnRlcl90cyI6IDF9",
+        "A" * 600,
+        # {"after_id":9223372036854775808}: beyond bigint, where the query would fail (a 500)
+        "eyJhZnRlcl9pZCI6OTIyMzM3MjAzNjg1NDc3NTgwOH0",
+    ],
 )
 async def test_tampered_cursors_are_422_on_every_list(
     client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, cursor: str

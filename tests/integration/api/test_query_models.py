@@ -3,12 +3,18 @@ reads them, documented like it too. No database needed; kept with the API tests 
 api package imports SQLAlchemy, which the unit suite must not load."""
 
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
+import httpx
 import pytest
-from fastapi import Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 
+from assetwatch.api.params import Cursor, Instant
+from assetwatch.api.problems import install_problem_handlers
 from assetwatch.api.query_models import readings_query, rollups_query
+from assetwatch.api.schemas import Order
+from assetwatch.services.telemetry import MAX_READINGS_LIMIT
 
 
 def _request(query: str) -> Request:
@@ -70,3 +76,115 @@ def test_a_query_string_seen_before_gives_the_same_answer_and_a_bad_one_fails_ea
     for _ in range(2):
         with pytest.raises(RequestValidationError):
             readings_query(_request("limit=0"))
+
+
+# --- the same answers as FastAPI's own per-parameter validation ---------------------------------
+
+# The canonical reading: the parameters declared one by one, as the routes declared them before
+# `QueryModel` (FastAPI validates each and locates each error at ["query", name]).
+canonical = FastAPI()
+install_problem_handlers(canonical)
+
+
+@canonical.get("/readings")
+def _canonical_readings(
+    start: Annotated[Instant | None, Query(description="inclusive")] = None,
+    end: Annotated[Instant | None, Query(description="exclusive")] = None,
+    order: Annotated[Order, Query(description="asc: oldest first")] = "asc",
+    limit: Annotated[int, Query(ge=1, le=MAX_READINGS_LIMIT)] = 1000,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    return {"start": start, "end": end, "order": order, "limit": limit, "cursor": cursor}
+
+
+@canonical.get("/rollups")
+def _canonical_rollups(
+    bucket: Annotated[str, Query(max_length=10)] = "1h",
+    start: Annotated[Instant | None, Query()] = None,
+    end: Annotated[Instant | None, Query()] = None,
+) -> dict[str, Any]:
+    return {"bucket": bucket, "start": start, "end": end}
+
+
+fast = FastAPI()
+install_problem_handlers(fast)
+
+
+@fast.get("/readings")
+def _fast_readings(request: Request) -> dict[str, Any]:
+    return readings_query(request).model_dump()
+
+
+@fast.get("/rollups")
+def _fast_rollups(request: Request) -> dict[str, Any]:
+    return rollups_query(request).model_dump()
+
+
+async def _answer(app: FastAPI, url: str) -> tuple[int, Any]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get(url)
+    return response.status_code, response.json()
+
+
+STAMP = "2026-11-22T08:00:00"
+READINGS_EDGES = [
+    "limit=0",
+    "limit=1",
+    "limit=10000",
+    "limit=10001",
+    "limit=",
+    "limit=1.0",
+    "limit=1.5",
+    "limit=%2B5",
+    "limit=1e3",
+    "order=DESC",
+    "order=desc&order=asc",
+    f"start={STAMP}Z&end={STAMP}Z",  # start == end: the use case refuses it, for both
+    f"start={STAMP}%2B00:60",  # offsets fromisoformat would take; pydantic does not
+    f"end={STAMP}-00:60",
+    f"start={STAMP}%2B01:60",
+    f"end={STAMP}%2B00:61",
+    f"start={STAMP}%2B24:00",
+    f"start={STAMP}%2B23:59&end={STAMP}-23:59",
+    f"start={STAMP}-00:00",
+    f"start={STAMP}+01:00",  # an unescaped + is a space
+    "start=2026-11-22T24:00:00Z",
+    "end=2026-11-22T23:60:00Z",
+    "end=2026-11-22T23:59:60Z",
+    "start=0001-01-01T00:00:00%2B01:00",  # year 0 in UTC
+    "end=9999-12-31T23:59:59-01:00",  # year 10000 in UTC
+    "start=1795334400",
+    "start=",
+    "cursor=",
+    "cursor=" + "c" * 512,
+    "cursor=" + "c" * 513,
+    "cursor=%00",
+    "x=1&&limit=2",
+]
+ROLLUPS_EDGES = [
+    "bucket=",
+    "bucket=1h",
+    "bucket=%201h%20",
+    "bucket=1234567890",
+    "bucket=12345678901",
+    "bucket=" + "%C3%A9" * 10,  # 10 characters, 20 bytes
+    "bucket=" + "%C3%A9" * 11,
+    "bucket=999999d",
+    f"start={STAMP}Z&end={STAMP}Z",
+    f"start={STAMP}%2B00:60&end={STAMP}Z",
+    f"end={STAMP}-00:60",
+]
+
+
+@pytest.mark.parametrize(
+    "url", [f"/readings?{q}" for q in READINGS_EDGES] + [f"/rollups?{q}" for q in ROLLUPS_EDGES]
+)
+async def test_every_edge_gets_fastapis_answer_first_and_from_the_cache(url: str) -> None:
+    expected = await _answer(canonical, url)
+    assert await _answer(fast, url) == expected
+    query = readings_query if url.startswith("/readings") else rollups_query
+    hits = query._parsed.cache_info().hits
+    assert await _answer(fast, url) == expected  # the same query string again
+    if expected[0] == 200:
+        assert query._parsed.cache_info().hits == hits + 1  # answered from the cache

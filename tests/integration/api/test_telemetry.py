@@ -100,6 +100,85 @@ async def test_bad_points_are_422_by_index_and_nothing_is_written(
     assert (await read(client, acme, sid))["items"] == []
 
 
+IMPOSSIBLE_STAMPS = [
+    "2026-11-01T00:00:00+00:60",  # Python's fromisoformat would read these offsets as +01:00 …
+    "2026-11-01T00:00:00-00:60",
+    "2026-11-01T00:00:00+01:60",
+    "2026-11-01T00:00:00+00:61",
+    "2026-11-01T00:00:00+24:00",
+    "2026-11-01T24:00:00Z",
+    "2026-11-01T23:60:00Z",
+    "2026-11-01T23:59:60Z",
+]
+
+
+@pytest.mark.parametrize("stamp", IMPOSSIBLE_STAMPS)
+async def test_an_impossible_time_or_offset_is_422_at_its_point_and_nothing_is_written(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, stamp: str
+) -> None:
+    sid = fleet.signal_ids[0]
+    response = await ingest(
+        client,
+        acme,
+        [
+            {"signal_id": sid, "ts": "2026-11-01T00:00:00Z", "value": 1},
+            {"signal_id": sid, "ts": stamp, "value": 2},
+        ],
+    )
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "points", 1, "ts"]]
+    assert (await read(client, acme, sid))["items"] == []
+    latest = await client.get(f"/v1/assets/{fleet.asset_id}/latest", headers=acme.auth())
+    assert [s["ts"] for s in latest.json()["signals"]] == [None, None]
+
+
+async def test_the_widest_offsets_and_minus_zero_are_accepted(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet
+) -> None:
+    sid = fleet.signal_ids[0]
+    stamps = ["2026-11-01T23:59:00+23:59", "2026-11-01T00:00:00-23:59", "2026-11-01T12:00:00-00:00"]
+    response = await ingest(
+        client, acme, [{"signal_id": sid, "ts": ts, "value": 1} for ts in stamps]
+    )
+    assert response.json() == {"written": 3}
+    assert [p["ts"][:19] for p in (await read(client, acme, sid))["items"]] == [
+        "2026-11-01T00:00:00",
+        "2026-11-01T12:00:00",
+        "2026-11-01T23:59:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=2026-11-01T00:00:00%2B00:60",
+        "end=2026-11-01T00:00:00-00:60",
+        "start=2026-11-01T00:00:00%2B24:00",
+        "end=2026-11-01T24:00:00Z",
+    ],
+)
+async def test_an_impossible_time_or_offset_in_a_range_bound_is_422(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, query: str
+) -> None:
+    name = query.partition("=")[0]
+    for path in ("measurements", "rollups"):
+        response = await client.get(
+            f"/v1/signals/{fleet.signal_ids[0]}/{path}?{query}", headers=acme.auth()
+        )
+        assert response.status_code == 422, (path, response.text)
+        assert [e["loc"] for e in response.json()["errors"]] == [["query", name]]
+
+
+async def test_an_empty_range_is_422(client: httpx.AsyncClient, acme: Tenant, fleet: Fleet) -> None:
+    window = "start=2026-11-01T00:00:00Z&end=2026-11-01T00:00:00Z"
+    for path in ("measurements", "rollups"):
+        response = await client.get(
+            f"/v1/signals/{fleet.signal_ids[0]}/{path}?{window}", headers=acme.auth()
+        )
+        assert response.status_code == 422, (path, response.text)
+        assert [e["loc"] for e in response.json()["errors"]] == [["query", "start"]]
+
+
 async def test_points_from_the_future_are_rejected(
     client: httpx.AsyncClient, acme: Tenant, fleet: Fleet
 ) -> None:
