@@ -31,3 +31,12 @@ BENCH_ARGS ?=
 bench: install ## assetwatch vs the raw floor (ingest, last-100 read): max rate, p99 at 70 %; writes docs/benchmarks.md
 	@command -v wrk >/dev/null || echo 'wrk not installed: using the asyncio client (apt-get install wrk for lower client overhead)'
 	timeout 900 $(RUN) python loadtest/bench/run.py --seconds $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS) --workers $(BENCH_WORKERS) --out $(BENCH_OUT) $(BENCH_ARGS)
+
+# Storage at scale: N points as rows, then as segments after the worker, in one run on a
+# throw-away embedded PostgreSQL; rewrites docs/benchmarks-scale.md. Not part of `make test`.
+.PHONY: bench-scale
+SCALE_POINTS ?= 10M
+SCALE_READS ?= 200
+
+bench-scale: install ## storage at SCALE_POINTS (default 10M): bytes a point, reads, rollups, ingest; writes docs/benchmarks-scale.md
+	$(RUN) python loadtest/bench/scale.py --points $(SCALE_POINTS) --reads $(SCALE_READS) --out docs/benchmarks-scale.md

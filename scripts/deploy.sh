@@ -6,9 +6,11 @@
 #       2 apply the `infra` stage (namespace, service account, config, network policies, and in dev
 #         the PostgreSQL StatefulSet); make the Secrets that do not exist yet (never printed)
 #       3 run the migrate-up Job and wait for it; on failure stop: the Deployment is untouched
-#       4 apply the `app` stage (Deployment, Service, Ingress, HPA, PDB); `kubectl rollout status`
-#       5 run the smoke Job; on failure (or a failed rollout) `kubectl rollout undo` and print the
-#         migrate-down command that takes the schema back to what the previous image expects
+#       4 apply the `app` stage (API and worker Deployments, Service, Ingress, HPA, PDB);
+#         `kubectl rollout status` of both
+#       5 run the smoke Job; on failure (or a failed rollout) `kubectl rollout undo` of both
+#         Deployments and print the migrate-down command that takes the schema back to what the
+#         previous image expects
 #   scripts/deploy.sh [--dry-run] --migrate-down REVISION IMAGE_TAG OVERLAY
 #       run the migrate-down Job to REVISION with IMAGE_TAG, which must be the NEW image (the one
 #       whose revisions are undone: only it holds their downgrade steps)
@@ -230,8 +232,10 @@ ensure_loadtest_secret() {
 rollback() {
     say "ROLLING BACK: $1"
     k rollout undo deploy/assetwatch || true
+    # The worker too: left on the new image, it would work on a schema migrated down under it.
+    k rollout undo deploy/assetwatch-worker || true
     cat >&2 <<EOF
-==> The Deployment is back on the previous image. Its pods wait (init container migrate-wait,
+==> The Deployments are back on the previous image. Their pods wait (init container migrate-wait,
     up to 300 s) for the schema that image expects$( [[ -n $previous_revision ]] && printf ' (%s)' "$previous_revision").
     If this release migrated the schema, take it back with the NEW image, which holds the
     downgrade steps:
@@ -278,9 +282,11 @@ case $mode in
             say "migrate-up failed: stopping here, the Deployment is untouched"
             exit 1
         }
-        say "3/5 app: Deployment, Service, Ingress, HPA, PDB"
+        say "3/5 app: API and worker Deployments, Service, Ingress, HPA, PDB"
         apply_stage app
         k rollout status deploy/assetwatch --timeout="$rollout_timeout" || rollback "rollout did not finish"
+        k rollout status deploy/assetwatch-worker --timeout="$rollout_timeout" ||
+            rollback "the worker's rollout did not finish"
         say "4/5 smoke Job against the Service"
         ensure_smoke_secret
         run_job smoke assetwatch-smoke || rollback "the smoke suite failed"

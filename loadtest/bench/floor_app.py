@@ -2,9 +2,10 @@
 
 No auth, validation models, metrics or logging: what is left is HTTP, JSON and the statements
 themselves. The SQL is not copied: ingest is `assetwatch.db.queries.INGEST` and the read is
-`READINGS[True]` (newest first), both with their tenancy filter on FLOOR_ORGANIZATION_ID, the
-very text the service sends (compiled once for psycopg), so the two cannot drift apart; the
-ingest arrays go in binary, as the service sends them.
+`assetwatch.db.telemetry_reads.READINGS[True]` (newest first, hot rows and segments, merged by
+`merge_readings`), both with their tenancy filter on FLOOR_ORGANIZATION_ID, the very text the
+service sends (compiled once for psycopg), so the two cannot drift apart; the ingest arrays go
+in binary, as the service sends them.
 
     FLOOR_DATABASE_URL=postgresql://... FLOOR_ORGANIZATION_ID=1 \
         uvicorn loadtest.bench.floor_app:app --port 8001
@@ -21,10 +22,12 @@ import orjson
 from fastapi import FastAPI, Request, Response
 from psycopg_pool import AsyncConnectionPool
 
-from assetwatch.db.queries import INGEST, READINGS, BinaryArray, readings_params
+from assetwatch.db.queries import END_OF_TIME, INGEST, BinaryArray
+from assetwatch.db.telemetry_reads import READINGS, merge_readings, readings_params
+from assetwatch.domain.measurements import EARLIEST
 
 INGEST_SQL = INGEST.sql
-LAST_100_SQL = READINGS[True].sql  # newest first
+LAST_100 = READINGS[True]  # newest first
 ORGANIZATION_ID = int(os.environ["FLOOR_ORGANIZATION_ID"])
 # The service's session settings (db/engine.py): UTC, custom plans, a statement timeout; and
 # autocommit, as the service runs these statements (each is atomic by itself).
@@ -72,10 +75,10 @@ async def ingest(request: Request) -> Response:
 @app.get("/floor/signals/{signal_id}/last100")
 async def last_100(signal_id: int, request: Request) -> Response:
     async with request.app.state.pool.connection() as conn:
-        params = readings_params(ORGANIZATION_ID, signal_id, start=None, end=None, limit=100)
-        cursor = await conn.execute(LAST_100_SQL, params)
+        params = readings_params(ORGANIZATION_ID, signal_id, EARLIEST, END_OF_TIME, 100)
+        cursor = await conn.execute(LAST_100.sql, LAST_100.params(params))
         rows = await cursor.fetchall()
-    items = [{"ts": ts, "value": value} for ts, value in rows]
+    items = merge_readings(rows, EARLIEST, END_OF_TIME, descending=True, limit=100)
     return Response(
         orjson.dumps({"items": items, "next_cursor": None}), media_type="application/json"
     )

@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     ingest_max_future_seconds: int = Field(300, ge=0)
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     key_cache_ttl_seconds: float = Field(5.0, ge=0, le=5.0)
+    # Storage (the maintenance worker): points stay one row each for this long, then are
+    # compacted into segments; partitions are made this many hours ahead; telemetry is kept
+    # for `retention_days` (None: forever) unless an organisation sets its own.
+    storage_hot_window_seconds: int = Field(3600, ge=3600, le=86400)
+    partitions_ahead_hours: int = Field(3, ge=1, le=48)
+    worker_interval_seconds: float = Field(60.0, gt=0)
+    retention_days: int | None = Field(None, ge=1)
     # Browsers may call the API only from these origins; empty (the default) turns CORS off.
     cors_origins: list[str] = Field(default_factory=list)
 

@@ -6,6 +6,7 @@
   commits inside the code under test become savepoints, and the hot paths' statements
   (`connections`) run on the same connection, each in a savepoint of its own.
 - `fresh_database_url`: an empty database of its own, for migration tests.
+Hypothesis profiles: tests/hypothesis_profiles.py.
 """
 
 import itertools
@@ -25,9 +26,14 @@ from assetwatch.db.engine import Database, create_database
 from assetwatch.db.mappers import clear_mappers, start_mappers
 from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.embedded_db import embedded_postgres
+from tests.hypothesis_profiles import load_profile
 
 TEMPLATE_DB = "aw_template"
 TEST_DB = "aw_test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    load_profile(config)
 
 
 @dataclass(frozen=True)

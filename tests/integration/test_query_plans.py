@@ -1,26 +1,84 @@
-"""The hot reads use the measurements primary key, never a sequential scan (on ≥ 100,000 rows)."""
+"""The reads reach hot rows by a range scan of each partition's primary key and segments through
+pk_segments, never by a sequential scan of a table with data (on > 100,000 hot rows and a month
+of segments).
 
+The plans are those of the service's own statements (`telemetry_reads`, `Compiled.sql`), sent as
+the service sends them: with their parameters through the psycopg connection, so the planner
+sees the values (a custom plan, as `plan_cache_mode` forces) and prunes partitions by them.
+
+The data is laid out as the maintenance worker leaves it, and analysed first: a month of closed
+hours compacted into segments (`storage_state.compacted_through` just after them), late points of
+a compacted hour in the DEFAULT partition, the hot hours in hourly partitions, empty partitions
+made ahead; and another organisation's signals, eight times as many as the asset's.
+"""
+
+import functools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import numpy as np
 import pytest
-from sqlalchemy import Executable, insert, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assetwatch.db import queries, tables
+from assetwatch.db import compaction, partitions, tables, telemetry_reads
+from assetwatch.db.compaction import CHUNK, instant, micros
+from assetwatch.db.queries import END_OF_TIME, Compiled
+from assetwatch.domain.measurements import EARLIEST
+from assetwatch.encoding import segment
 
-ROWS_PER_SIGNAL = 25_000
-SIGNALS = 4
-START = datetime(2026, 1, 1, tzinfo=UTC)
+START = datetime(2026, 1, 1, tzinfo=UTC)  # the oldest compacted hour
+COMPACTED_HOURS = 30 * 24
+HOT_START = START + COMPACTED_HOURS * CHUNK  # where compaction stands
+HOT_HOURS = 4
+AHEAD = timedelta(hours=6)  # the worker's default partitions_ahead_hours
+SIGNALS = 4  # on the asset read, a hot point a second each
+NEIGHBOURS = 8 * SIGNALS  # another organisation's, a hot point every 10 seconds each
+SEGMENT_STEP_S = 60  # the segments' points are sparse only to keep encoding them cheap
+
+Plan = dict[str, Any]
 
 
-@pytest.fixture
-async def loaded(connection: AsyncConnection) -> tuple[int, list[int]]:
-    """The organisation's id and its signals' ids."""
+@dataclass(frozen=True)
+class Loaded:
+    org: int
+    asset: int
+    signals: list[int]  # the asset's
+    filled: set[str]  # the partitions of measurements that hold rows
+    pk_of: dict[str, str]  # each partition's part of pk_measurements
+
+
+@functools.cache
+def _hour_segment(hour: int) -> tuple[Any, ...]:
+    """first_ts, last_ts, count, min, max, sum, points of compacted hour HOUR (every signal's)."""
+    ts = micros(START + hour * CHUNK) + np.arange(0, 3600, SEGMENT_STEP_S, dtype=np.int64) * 10**6
+    values = np.round(np.random.default_rng(hour).random(ts.size) * 100, 2)
+    return (
+        instant(int(ts[0])),
+        instant(int(ts[-1])),
+        int(ts.size),
+        float(values.min()),
+        float(values.max()),
+        float(values.sum()),
+        segment.encode(ts, values),
+    )
+
+
+async def _driver(connection: AsyncConnection) -> Any:
+    """The psycopg connection under the test's transaction: where the service's SQL runs."""
+    return (await connection.get_raw_connection()).driver_connection
+
+
+async def _asset_with_signals(
+    connection: AsyncConnection, slug: str, count: int
+) -> tuple[int, int, list[int]]:
     org = (
         await connection.execute(
             insert(tables.organizations)
-            .values(slug="plans", name="Plans")
+            .values(slug=slug, name=slug)
             .returning(tables.organizations.c.id)
         )
     ).scalar_one()
@@ -31,118 +89,309 @@ async def loaded(connection: AsyncConnection) -> tuple[int, list[int]]:
             .returning(tables.assets.c.id)
         )
     ).scalar_one()
-    signal_ids = [
-        (
-            await connection.execute(
-                insert(tables.signals)
-                .values(asset_id=asset, name=f"s{n}")
-                .returning(tables.signals.c.id)
-            )
-        ).scalar_one()
-        for n in range(SIGNALS)
+    signals = (
+        await connection.execute(
+            insert(tables.signals).returning(tables.signals.c.id),
+            [{"asset_id": asset, "name": f"s{n}"} for n in range(count)],
+        )
+    ).scalars()
+    return org, asset, sorted(signals)
+
+
+async def _add_segments(driver: Any, signal_ids: list[int]) -> None:
+    """Every compacted hour of each signal, written as compaction writes them."""
+    names = ("first_ts", "last_ts", "count", "min", "max", "sum", "points")
+    columns: dict[str, list[Any]] = {"signal_id": [], "chunk_start": [], **{n: [] for n in names}}
+    for hour in range(COMPACTED_HOURS):
+        for signal_id in signal_ids:
+            columns["signal_id"].append(signal_id)
+            columns["chunk_start"].append(START + hour * CHUNK)
+            for name, value in zip(names, _hour_segment(hour), strict=True):
+                columns[name].append(value)
+    await driver.execute(compaction.UPSERT, columns)
+
+
+_POINTS = text(
+    "INSERT INTO measurements (signal_id, ts, value) "
+    "SELECT s, CAST(:start AS timestamptz) + make_interval(secs => i * :step), random() "
+    "FROM unnest(CAST(:signals AS bigint[])) AS s, generate_series(0, :n - 1) AS i"
+)
+
+
+async def _add_points(
+    connection: AsyncConnection, signals: list[int], start: datetime, hours: int, step: int
+) -> None:
+    params = {"start": start, "step": step, "signals": signals, "n": hours * 3600 // step}
+    await connection.execute(_POINTS, params)
+
+
+@pytest.fixture
+async def loaded(connection: AsyncConnection) -> Loaded:
+    org, asset, signals = await _asset_with_signals(connection, "plans", SIGNALS)
+    *_, neighbours = await _asset_with_signals(connection, "neighbours", NEIGHBOURS)
+    driver = await _driver(connection)
+
+    made = await partitions.create_ahead(
+        driver, HOT_START, (HOT_HOURS - 1) * CHUNK + AHEAD, lock_timeout_ms=5000
+    )
+    assert made == HOT_HOURS + AHEAD // CHUNK
+    await driver.execute("UPDATE storage_state SET compacted_through = %s", (HOT_START,))
+    await _add_segments(driver, signals + neighbours)
+    await _add_points(connection, signals, HOT_START, HOT_HOURS, step=1)
+    await _add_points(connection, neighbours, HOT_START, HOT_HOURS, step=10)
+    # Late points: the last compacted hour written again, every 10 s (DEFAULT partition).
+    await _add_points(connection, signals + neighbours, HOT_START - CHUNK, 1, step=10)
+    await connection.execute(text("ANALYZE measurements, segments, signals, assets"))
+
+    count = text("SELECT count(*) FROM measurements WHERE ts >= :start")
+    assert (await connection.execute(count, {"start": HOT_START})).scalar_one() > 100_000
+    where = text("SELECT DISTINCT tableoid::regclass::text FROM measurements")
+    filled = set((await connection.execute(where)).scalars())
+    assert filled == {partitions.DEFAULT_PARTITION} | {
+        partitions.partition_name(HOT_START + n * CHUNK) for n in range(HOT_HOURS)
+    }
+    pk_of = text(
+        "SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text"
+        " FROM pg_partition_tree('pk_measurements') t"
+        " JOIN pg_index i ON i.indexrelid = t.relid WHERE t.isleaf"
+    )
+    return Loaded(org, asset, signals, filled, dict((await connection.execute(pk_of)).all()))
+
+
+# --- reading plans -----------------------------------------------------------------------------
+
+
+async def plan_of(connection: AsyncConnection, statement: Compiled, params: dict[str, Any]) -> Plan:
+    driver = await _driver(connection)
+    cursor = await driver.execute(
+        "EXPLAIN (FORMAT JSON) " + statement.sql, statement.params(params)
+    )
+    row = await cursor.fetchone()
+    plan: Plan = row[0][0]["Plan"]
+    return plan
+
+
+def nodes(plan: Plan) -> Iterator[Plan]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from nodes(child)
+
+
+def scans_of(plan: Plan, relation: str) -> list[Plan]:
+    """The scans of RELATION, or of any partition of measurements when it is "measurements"."""
+    return [
+        node
+        for node in nodes(plan)
+        if node["Node Type"].endswith("Scan")  # not the ModifyTable of a DELETE
+        and (
+            node.get("Relation Name") == relation
+            or (relation == "measurements" and node.get("Relation Name", "").startswith(relation))
+        )
     ]
-    await connection.execute(
-        text(
-            "INSERT INTO measurements (signal_id, ts, value) "
-            "SELECT s, :start + make_interval(secs => i * 10), random() "
-            "FROM unnest(CAST(:signals AS bigint[])) AS s, generate_series(1, :n) AS i"
-        ),
-        {"start": START, "signals": signal_ids, "n": ROWS_PER_SIGNAL},
-    )
-    await connection.execute(text("ANALYZE measurements"))
-    count = (await connection.execute(text("SELECT count(*) FROM measurements"))).scalar_one()
-    assert count >= 100_000
-    return org, signal_ids
 
 
-async def plan_of(connection: AsyncConnection, statement: Executable) -> str:
-    compiled = statement.compile(  # type: ignore[attr-defined]
-        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
-    )
-    rows = await connection.execute(text(f"EXPLAIN {compiled}"))
-    return "\n".join(row[0] for row in rows)
+def index_conditions(scan: Plan) -> dict[str, str]:
+    """The indexes a scan reads, each with its condition ({} for a sequential scan)."""
+    if scan["Node Type"] in ("Index Scan", "Index Only Scan"):
+        return {scan["Index Name"]: scan.get("Index Cond", "")}
+    return {
+        node["Index Name"]: node.get("Index Cond", "")
+        for node in nodes(scan)
+        if node["Node Type"] == "Bitmap Index Scan"
+    }
+
+
+def show(plan: Plan) -> str:
+    return json.dumps(plan, indent=1)
+
+
+def assert_hot_rows_by_primary_keys(plan: Plan, loaded: Loaded) -> set[str]:
+    """Every partition with rows is read by a range of its primary key (signal_id, ts), never
+    sequentially; empty partitions may be scanned anyhow. The partitions read, returned."""
+    scanned = set()
+    for scan in scans_of(plan, "measurements"):
+        partition = scan["Relation Name"]
+        scanned.add(partition)
+        if partition not in loaded.filled:
+            continue
+        conditions = index_conditions(scan)
+        assert list(conditions) == [loaded.pk_of[partition]], show(plan)
+        assert "signal_id =" in conditions[loaded.pk_of[partition]], show(plan)
+    assert scanned, show(plan)
+    return scanned
+
+
+def assert_segments_by_pk_segments(plan: Plan) -> None:
+    """Segments are read by a range of pk_segments (signal_id, chunk_start), never sequentially."""
+    scans = scans_of(plan, "segments")
+    assert scans, show(plan)
+    for scan in scans:
+        conditions = index_conditions(scan)
+        assert list(conditions) == ["pk_segments"], show(plan)
+        assert "signal_id =" in conditions["pk_segments"], show(plan)
+
+
+def sorts_over_measurements(plan: Plan) -> list[Plan]:
+    return [
+        node
+        for node in nodes(plan)
+        if node["Node Type"] == "Sort" and scans_of(node, "measurements")
+    ]
+
+
+def partition(hour: int) -> str:
+    return partitions.partition_name(HOT_START + hour * CHUNK)
 
 
 @pytest.mark.parametrize("descending", [True, False])
-async def test_range_reads_use_the_primary_key(
-    connection: AsyncConnection, loaded: tuple[int, list[int]], descending: bool
+async def test_range_reads_use_the_primary_keys_of_the_partitions_in_range(
+    connection: AsyncConnection, loaded: Loaded, descending: bool
 ) -> None:
-    org, signals = loaded
-    window = {"start": START + timedelta(days=1), "end": START + timedelta(days=2)}
-    params = queries.readings_params(org, signals[1], limit=1001, **window)
-    plan = await plan_of(connection, queries.READINGS[descending].statement.params(params))
-    assert "pk_measurements" in plan, plan
-    assert "Seq Scan on measurements" not in plan, plan
+    """Six compacted hours, one of them with late points, and two hot ones."""
+    start, end = HOT_START - 6 * CHUNK, HOT_START + 2 * CHUNK
+    params = telemetry_reads.readings_params(loaded.org, loaded.signals[1], start, end, 1001)
+
+    plan = await plan_of(connection, telemetry_reads.READINGS[descending], params)
+
+    scanned = assert_hot_rows_by_primary_keys(plan, loaded)
+    # The other partitions are pruned when planning: their hours are out of range.
+    assert scanned == {partitions.DEFAULT_PARTITION, partition(0), partition(1)}, show(plan)
+    assert sorts_over_measurements(plan) == [], show(plan)  # the indexes hand rows over in order
+    assert_segments_by_pk_segments(plan)
 
 
-async def test_last_points_use_the_primary_key(
-    connection: AsyncConnection, loaded: tuple[int, list[int]]
+async def test_the_last_points_are_read_in_index_order_after_one_tenancy_check(
+    connection: AsyncConnection, loaded: Loaded
 ) -> None:
-    org, signals = loaded
-    params = queries.readings_params(org, signals[2], start=None, end=None, limit=101)
-    plan = await plan_of(connection, queries.READINGS[True].statement.params(params))
-    assert "pk_measurements" in plan, plan
-    assert "Sort" not in plan, plan  # the index hands rows over already ordered
-    assert "One-Time Filter" in plan, plan  # tenancy is checked once, not per row
+    params = telemetry_reads.readings_params(
+        loaded.org, loaded.signals[2], EARLIEST, END_OF_TIME, 101
+    )
+
+    plan = await plan_of(connection, telemetry_reads.READINGS[True], params)
+
+    assert assert_hot_rows_by_primary_keys(plan, loaded) >= loaded.filled
+    assert sorts_over_measurements(plan) == [], show(plan)
+    assert_segments_by_pk_segments(plan)
+    # Tenancy is checked once, not per row.
+    assert any("One-Time Filter" in node for node in nodes(plan)), show(plan)
 
 
-async def test_rollups_use_the_primary_key(
-    connection: AsyncConnection, loaded: tuple[int, list[int]]
+@pytest.mark.parametrize(
+    ("start", "bucket"),
+    [
+        (HOT_START - timedelta(days=2), CHUNK),  # whole hours: the segments' summaries
+        (HOT_START - timedelta(days=2, minutes=-30), timedelta(minutes=15)),  # cut segments
+    ],
+)
+async def test_rollups_use_the_primary_keys(
+    connection: AsyncConnection, loaded: Loaded, start: datetime, bucket: timedelta
 ) -> None:
-    org, signals = loaded
     params = {
-        "organization_id": org,
-        "signal_id": signals[0],
-        "start": START,
-        "end": START + timedelta(days=1),
-        "bucket": timedelta(hours=1),
+        "organization_id": loaded.org,
+        "signal_id": loaded.signals[0],
+        **telemetry_reads.rollups_params(start, HOT_START + 3 * CHUNK, bucket),
     }
-    plan = await plan_of(connection, queries.ROLLUPS.statement.params(params))
-    assert "pk_measurements" in plan, plan
-    assert "Seq Scan on measurements" not in plan, plan
+
+    plan = await plan_of(connection, telemetry_reads.ROLLUPS, params)
+
+    assert_hot_rows_by_primary_keys(plan, loaded)
+    assert_segments_by_pk_segments(plan)
+    assert not [s for s in scans_of(plan, "segments") if s["Node Type"] == "Seq Scan"]
 
 
-async def test_a_deleted_signals_points_go_through_the_primary_key(
-    connection: AsyncConnection, loaded: tuple[int, list[int]]
+@pytest.mark.parametrize("some", [False, True], ids=["every signal", "some signals"])
+async def test_asset_rollups_use_the_primary_keys(
+    connection: AsyncConnection, loaded: Loaded, some: bool
 ) -> None:
-    """The trigger of migration 0004 deletes the deleted signals' points by the index, not by a
-    scan of every point (auto_explain shows the plan of the trigger's statement). The signal is
-    one of five, with ten of the table's 100,010 points: a join planned for an average signal
-    (a fifth of the table) scanned them all."""
-    _, signals = loaded
+    params = {
+        "organization_id": loaded.org,
+        "asset_id": loaded.asset,
+        "signal_ids": [loaded.signals[0], loaded.signals[2]] if some else None,
+        **telemetry_reads.rollups_params(
+            HOT_START - timedelta(days=2), HOT_START + 3 * CHUNK, timedelta(minutes=15)
+        ),
+    }
+
+    plan = await plan_of(connection, telemetry_reads.ASSET_ROLLUPS, params)
+
+    assert_hot_rows_by_primary_keys(plan, loaded)
+    assert_segments_by_pk_segments(plan)
+    assert not [s for s in scans_of(plan, "segments") if s["Node Type"] == "Seq Scan"]
+
+
+async def test_the_plan_checks_catch_sequential_scans_and_sorts(
+    connection: AsyncConnection, loaded: Loaded
+) -> None:
+    """Control: with index scans disabled, the checks above do fail."""
+    await connection.execute(text("SET LOCAL enable_indexscan = off"))
+    await connection.execute(text("SET LOCAL enable_bitmapscan = off"))
+    await connection.execute(text("SET LOCAL enable_indexonlyscan = off"))
+    params = telemetry_reads.readings_params(
+        loaded.org, loaded.signals[1], HOT_START - 6 * CHUNK, HOT_START + 2 * CHUNK, 1001
+    )
+
+    plan = await plan_of(connection, telemetry_reads.READINGS[True], params)
+
+    with pytest.raises(AssertionError):
+        assert_hot_rows_by_primary_keys(plan, loaded)
+    with pytest.raises(AssertionError):
+        assert_segments_by_pk_segments(plan)
+    assert sorts_over_measurements(plan) != []
+
+
+# --- the delete trigger ------------------------------------------------------------------------
+
+
+async def test_a_deleted_signals_points_and_segments_go_through_the_primary_keys(
+    connection: AsyncConnection, loaded: Loaded
+) -> None:
+    """The trigger on signals deletes the deleted signals' hot rows and segments by the indexes,
+    not by a scan of every point (auto_explain shows the plans of the trigger's statements).
+    The signal is small: a join planned for an average signal scanned them all."""
     small = (
         await connection.execute(
-            text(
-                "INSERT INTO signals (asset_id, name)"
-                " SELECT asset_id, 'small' FROM signals WHERE id = :id RETURNING id"
-            ),
-            {"id": signals[0]},
+            text("INSERT INTO signals (asset_id, name) VALUES (:asset, 'small') RETURNING id"),
+            {"asset": loaded.asset},
         )
     ).scalar_one()
-    await connection.execute(
-        text(
-            "INSERT INTO measurements (signal_id, ts, value) "
-            "SELECT :id, :start + make_interval(secs => i), i FROM generate_series(1, 10) AS i"
-        ),
-        {"id": small, "start": START},
+    driver = await _driver(connection)
+    await _add_points(connection, [small], HOT_START, 1, step=360)
+    await _add_points(connection, [small], HOT_START - CHUNK, 1, step=360)  # late ones
+    await driver.execute(
+        "INSERT INTO segments SELECT %s, chunk_start, first_ts, last_ts, count, min, max, sum,"
+        " points FROM segments WHERE signal_id = %s AND chunk_start >= %s",
+        (small, loaded.signals[0], HOT_START - 2 * CHUNK),
     )
-    await connection.execute(text("ANALYZE measurements"))
-    plans: list[str] = []
-    driver = (await connection.get_raw_connection()).driver_connection
-    driver.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+    await connection.execute(text("ANALYZE measurements, segments"))
+    plans: list[Plan] = []
+
+    def record(notice: Any) -> None:
+        message = notice.message_primary or ""
+        if "plan:" in message:
+            plans.append(json.loads(message.split("plan:", 1)[1]))
+
+    driver.add_notice_handler(record)
     for setting in (
         "LOAD 'auto_explain'",
         "SET LOCAL auto_explain.log_min_duration = 0",
         "SET LOCAL auto_explain.log_nested_statements = on",
+        "SET LOCAL auto_explain.log_format = json",
         "SET LOCAL auto_explain.log_level = notice",
     ):
         await connection.execute(text(setting))
-    await connection.execute(text("DELETE FROM signals WHERE id = :id"), {"id": small})
-    (plan,) = [p for p in plans if "DELETE FROM measurements" in p]
-    assert "pk_measurements" in plan, plan
-    assert "Seq Scan on measurements" not in plan, plan
-    remaining = text("SELECT count(*) FROM measurements WHERE signal_id = :id")
-    assert (await connection.execute(remaining, {"id": small})).scalar_one() == 0
+    try:
+        await connection.execute(text("DELETE FROM signals WHERE id = :id"), {"id": small})
+    finally:
+        driver.remove_notice_handler(record)
+        await connection.execute(text("SET LOCAL auto_explain.log_min_duration = -1"))
+
+    (points,) = [p["Plan"] for p in plans if "DELETE FROM measurements" in p["Query Text"]]
+    (chunks,) = [p["Plan"] for p in plans if "DELETE FROM segments" in p["Query Text"]]
+    assert assert_hot_rows_by_primary_keys(points, loaded) >= loaded.filled
+    assert_segments_by_pk_segments(chunks)
+    for table in ("measurements", "segments"):
+        remaining = text(f"SELECT count(*) FROM {table} WHERE signal_id = :id")  # noqa: S608
+        assert (await connection.execute(remaining, {"id": small})).scalar_one() == 0
 
 
 async def test_connections_never_switch_to_generic_plans(connection: AsyncConnection) -> None:

@@ -1,8 +1,9 @@
 """The manifests' commands, run for real in the order scripts/deploy.sh runs them: the args of
-the migrate-up Job, the init container, the API container, the smoke Job and the migrate-down Job
-(read from the rendered prod overlay, with the ConfigMap's settings as their environment) against
-an embedded PostgreSQL and a live server on 127.0.0.1. Only the listen address (0.0.0.0:8000 in
-the pod) and the smoke base URL (the Service) are rewritten to a free local port."""
+the migrate-up Job, the init container, the API container, the maintenance worker, the smoke Job
+and the migrate-down Job (read from the rendered prod overlay, with the ConfigMap's settings as
+their environment) against an embedded PostgreSQL and a live server on 127.0.0.1. Only the listen
+addresses (0.0.0.0:8000 and 0.0.0.0:9100 in the pods) and the smoke base URL (the Service) are
+rewritten to a free local port; the worker also runs once with `--once` appended."""
 
 import os
 import re
@@ -57,6 +58,49 @@ def run(spec: Manifest, env: dict[str, str], args: list[str] | None = None) -> i
     return subprocess.run(command, env=env, timeout=120, check=False).returncode
 
 
+def metric(text: str, name: str) -> float | None:
+    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    return float(found[1]) if found else None
+
+
+def check_worker(database_url: str) -> None:
+    """The worker Deployment's container: one cycle with `--once`, then as the pod runs it (its
+    probe on the metrics port, one cycle as the active instance) until SIGTERM, which it must
+    obey within the pod's grace period."""
+    pod = find(rendered(OVERLAY), "Deployment", "assetwatch-worker")["spec"]["template"]["spec"]
+    (worker,) = pod["containers"]
+    env = env_of(worker, database_url)
+    assert run(worker, env, [*worker["args"], "--once"]) == 0
+
+    args = list(worker["args"])
+    args[args.index("--metrics-host") + 1] = "127.0.0.1"
+    args[args.index("--metrics-port") + 1] = str(port := free_port())
+    process = subprocess.Popen([ASSETWATCH, *args], env=env)
+    try:
+        probe = worker["livenessProbe"]["httpGet"]["path"]
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            while True:
+                try:
+                    response = client.get(probe)
+                    if response.status_code == 200 and metric(
+                        response.text, "assetwatch_worker_last_cycle_timestamp_seconds"
+                    ):
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None, "the worker container's command exited"
+                assert time.monotonic() < deadline, "the worker never completed a cycle"
+                time.sleep(0.3)
+            assert metric(response.text, "assetwatch_worker_active") == 1
+        process.terminate()
+        assert process.wait(timeout=pod["terminationGracePeriodSeconds"]) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -107,6 +151,9 @@ def test_rollout_and_rollback_commands_in_deploy_order(database_url: str) -> Non
                 time.sleep(0.3)
             for probe in ("livenessProbe", "readinessProbe"):
                 assert client.get(api[probe]["httpGet"]["path"]).status_code == 200, probe
+
+            # 3b the worker Deployment's container, started in the same stage as the API
+            check_worker(database_url)
 
             # 4 the smoke Job, with a writer key made the way deploy.sh makes it
             cli_env = env_of(api, database_url)

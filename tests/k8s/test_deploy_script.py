@@ -54,7 +54,14 @@ def index(calls: list[str], fragment: str) -> int:
 def test_a_good_release_runs_every_step_in_order(tmp_path: Path) -> None:
     code, calls, _ = deploy(tmp_path)
     assert code == 0
-    order = ["infra.yaml", "migrate-up.yaml", "/app.yaml", "rollout status deploy/", "smoke.yaml"]
+    order = [
+        "infra.yaml",
+        "migrate-up.yaml",
+        "/app.yaml",
+        "rollout status deploy/assetwatch ",
+        "rollout status deploy/assetwatch-worker ",
+        "smoke.yaml",
+    ]
     positions = [index(calls, step) for step in order]
     assert positions == sorted(positions)
     assert not any("rollout undo" in call for call in calls)
@@ -71,4 +78,6 @@ def test_a_failed_smoke_suite_rolls_back_and_says_how_to_migrate_down(tmp_path: 
     code, calls, err = deploy(tmp_path, fail_job="assetwatch-smoke")
     assert code == 1
     assert index(calls, "smoke.yaml") < index(calls, "rollout undo deploy/assetwatch")
+    # the worker goes back too: on the new image it would run on a schema migrated down under it
+    assert index(calls, "smoke.yaml") < index(calls, "rollout undo deploy/assetwatch-worker")
     assert "scripts/deploy.sh --migrate-down 0002 2.0.0 prod" in err

@@ -156,6 +156,95 @@ def test_probes_point_at_real_routes_on_the_served_port(overlay: str) -> None:
         assert ports[get["port"]] == served
 
 
+def _option(args: list[str], name: str) -> str:
+    return args[args.index(name) + 1]
+
+
+def test_the_worker_runs_alone_on_the_api_image_after_the_schema(overlay: str) -> None:
+    objects = rendered(overlay)
+    api = find(objects, "Deployment", "assetwatch")
+    worker = find(objects, "Deployment", "assetwatch-worker")
+    # One instance works at a time (advisory lock): one replica, and never two during a rollout.
+    assert worker["spec"]["replicas"] == 1
+    assert worker["spec"]["strategy"] == {"type": "Recreate"}
+    assert worker["metadata"]["labels"]["assetwatch/stage"] == "app"
+    labels = worker["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/name"] == "assetwatch"
+    assert labels["app.kubernetes.io/component"] == "worker"
+    spec, api_spec = worker["spec"]["template"]["spec"], api["spec"]["template"]["spec"]
+    (api_container,) = api_spec["containers"]
+    (init,) = spec["initContainers"]
+    (container,) = spec["containers"]
+    # The same image, settings, database Secret and locked-down pod as the API.
+    for c in (init, container):
+        assert c["image"] == api_container["image"]
+        assert c["envFrom"] == api_container["envFrom"]
+        assert c["env"] == api_container["env"]
+        assert c["securityContext"] == api_container["securityContext"]
+    assert spec["securityContext"] == api_spec["securityContext"]
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert spec["serviceAccountName"] == api_spec["serviceAccountName"]
+    assert labels["assetwatch/db-client"] == "true"
+    # It starts only once the schema is at this image's head, as the API does.
+    assert init["args"] == api_spec["initContainers"][0]["args"]
+    assert init["args"][:2] == ["migrate", "wait"]
+    # `assetwatch worker` (the entrypoint is `assetwatch`), metrics reachable from outside the pod.
+    assert "command" not in container
+    assert container["args"][0] == "worker"
+    assert "--once" not in container["args"]
+    assert _option(container["args"], "--metrics-host") == "0.0.0.0"  # noqa: S104 (in the pod)
+    served = int(_option(container["args"], "--metrics-port"))
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert list(ports.values()) == [served]
+    # Probes without the API: the metrics endpoint on the port the worker serves.
+    for probe in ("livenessProbe", "readinessProbe"):
+        get = container[probe]["httpGet"]
+        assert get["path"] == "/metrics"
+        assert ports.get(get["port"], get["port"]) == served
+    assert 0 < spec["terminationGracePeriodSeconds"] <= 60
+
+
+def test_nothing_of_the_api_selects_the_worker(overlay: str) -> None:
+    objects = rendered(overlay)
+    worker = find(objects, "Deployment", "assetwatch-worker")
+    labels = worker["spec"]["template"]["metadata"]["labels"]
+    api_labels = find(objects, "Deployment", "assetwatch")["spec"]["template"]["metadata"]["labels"]
+    assert not labels_match(labels, api_labels)
+    for kind in ("Deployment", "StatefulSet"):
+        for other in (o for o in objects if o["kind"] == kind and o is not worker):
+            assert not labels_match(other["spec"]["selector"]["matchLabels"], labels), other
+    for service in (o for o in objects if o["kind"] == "Service"):
+        assert not labels_match(service["spec"]["selector"], labels), service["metadata"]["name"]
+    for pdb in (o for o in objects if o["kind"] == "PodDisruptionBudget"):
+        assert not labels_match(pdb["spec"]["selector"]["matchLabels"], labels), pdb
+    for hpa in (o for o in objects if o["kind"] == "HorizontalPodAutoscaler"):
+        assert hpa["spec"]["scaleTargetRef"]["name"] != "assetwatch-worker", hpa
+    # Network: the worker takes in only the metrics port, and reaches PostgreSQL as a db client.
+    (container,) = worker["spec"]["template"]["spec"]["containers"]
+    metrics = {p["containerPort"] for p in container["ports"]}
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    selecting = [
+        p for p in policies if labels_match(p["spec"]["podSelector"].get("matchLabels", {}), labels)
+    ]
+    ingress = [
+        rule
+        for p in selecting
+        if "Ingress" in p["spec"]["policyTypes"]
+        for rule in p["spec"].get("ingress", [])
+    ]
+    assert all(rule.get("ports") for rule in ingress), "an ingress rule open on every port"
+    ingress_ports = {port["port"] for rule in ingress for port in rule["ports"]}
+    assert ingress_ports == metrics
+    assert any(
+        port["port"] == 5432
+        for p in selecting
+        if "Egress" in p["spec"]["policyTypes"]
+        for rule in p["spec"].get("egress", [])
+        for port in rule.get("ports", [])
+    )
+
+
 def _parse(args: list[str]) -> None:
     """Parse ARGS as `assetwatch ARGS` would, down to the leaf command; raise on a bad call."""
     command: click.Command = typer.main.get_command(cli_app)
@@ -198,6 +287,7 @@ def test_every_assetwatch_command_is_a_real_cli_invocation(overlay: str) -> None
         ("migrate", "down"),
         ("migrate", "wait"),
         ("serve", "--host"),
+        ("worker", "--metrics-host"),
     } <= seen
     assert any(call[0] == "smoke" for call in seen)
 
@@ -245,7 +335,8 @@ def test_deploy_dry_run_plans_stages_in_order(overlay: str) -> None:
         "migrate-up.yaml",
         "wait --for=condition=complete job/assetwatch-migrate-up",
         "/app.yaml",
-        "rollout status deploy/assetwatch",
+        "rollout status deploy/assetwatch ",
+        "rollout status deploy/assetwatch-worker ",
         "smoke.yaml",
         "complete job/assetwatch-smoke",
     ]

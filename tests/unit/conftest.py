@@ -4,33 +4,22 @@ Two guards: an autouse fixture makes opening any socket fail, and at the end of 
 session no module of `assetwatch.db` or SQLAlchemy may have been imported (so no test started the
 mappers or touched the database layer). `test_purity.py` checks the imports in a clean interpreter
 too, so the guard holds even when units and integration tests share one run.
-
-Hypothesis: locally, the default profile keeps its example database (.hypothesis/), so a failure
-found once is replayed first on the next run while new inputs are still searched; with CI set to
-a true value, the "ci" profile runs the same examples every time (derandomised, no database), so
-a run passes or fails on the code alone. `--hypothesis-profile` chooses another.
+Hypothesis profiles: tests/hypothesis_profiles.py.
 """
 
-import os
 import socket
 import sys
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import settings
+
+from tests.hypothesis_profiles import load_profile
 
 FORBIDDEN_MODULES = ("assetwatch.db", "sqlalchemy")
 
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
-
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("--hypothesis-profile", None):
-        settings.load_profile("ci" if in_ci() else "default")
+    load_profile(config)
 
 
 def forbidden_modules_loaded() -> list[str]:

@@ -1,7 +1,9 @@
 """In-memory implementations of `assetwatch.services.ports`, for unit tests.
 
 They keep the same rules the database enforces (ids, case-insensitive unique names, cascades,
-tenancy), so a service tested against them behaves the same against PostgreSQL.
+tenancy), so a service tested against them behaves the same against PostgreSQL. Every method that
+takes an organisation id, or stores an entity that has one, refuses a missing one (`tenant`): a
+use case that drops the caller's organisation fails here rather than reading every tenant's rows.
 """
 
 import copy
@@ -30,6 +32,13 @@ from assetwatch.services.ports import UnitOfWork
 _NAME_TAKEN = "a resource with that name already exists"
 
 
+def tenant(organization_id: object) -> int:
+    """The organisation id a statement filters by; TypeError when there is none (None, a bool)."""
+    if isinstance(organization_id, bool) or not isinstance(organization_id, int):
+        raise TypeError(f"an organisation id is required, not {organization_id!r}")
+    return organization_id
+
+
 class FakeStore:
     """The 'database': survives units of work; each unit works on it directly."""
 
@@ -45,14 +54,14 @@ class FakeStore:
         self.last_id += 1
         return self.last_id
 
-    def signals(self, organization_id: int | None = None) -> list[tuple[Asset, Signal]]:
-        """Every (asset, signal), or only an organisation's (the real queries' tenancy filter)."""
-        return [
-            (a, s)
-            for a in self.assets.values()
-            if organization_id is None or a.organization_id == organization_id
-            for s in a.signals
-        ]
+    def signals(self, organization_id: int) -> list[tuple[Asset, Signal]]:
+        """An organisation's (asset, signal) pairs: the real queries' tenancy filter."""
+        tenant(organization_id)
+        return [(a, s) for a, s in self.all_signals() if a.organization_id == organization_id]
+
+    def all_signals(self) -> list[tuple[Asset, Signal]]:
+        """Every organisation's (asset, signal) pairs: for the store itself and assertions."""
+        return [(a, s) for a in self.assets.values() for s in a.signals]
 
     def drop_measurements(self, signal_ids: Collection[int | None]) -> None:
         """What the trigger on signals does: a deleted signal's points go with it."""
@@ -78,6 +87,9 @@ class FakeOrganizationRepository:
         organization.id = self.store.next_id()
         self.store.organizations[organization.id] = organization
 
+    async def get(self, organization_id: int) -> Organization | None:
+        return self.store.organizations.get(tenant(organization_id))
+
     async def get_by_slug(self, slug: str) -> Organization | None:
         return next((o for o in self.store.organizations.values() if o.slug == slug.lower()), None)
 
@@ -88,10 +100,12 @@ class FakeApiKeyRepository:
         self.prefix_lookups = 0  # what the key cache is there to save
 
     async def add(self, key: ApiKey) -> None:
+        tenant(key.organization_id)  # NOT NULL in the table
         key.id = self.store.next_id()
         self.store.api_keys[key.id] = key
 
     async def get(self, organization_id: int, key_id: int) -> ApiKey | None:
+        tenant(organization_id)
         key = self.store.api_keys.get(key_id)
         return key if key and key.organization_id == organization_id else None
 
@@ -102,6 +116,7 @@ class FakeApiKeyRepository:
     async def list(
         self, organization_id: int, *, after_id: int | None, limit: int
     ) -> Sequence[ApiKey]:
+        tenant(organization_id)
         mine = [k for k in self.store.api_keys.values() if k.organization_id == organization_id]
         return _page(mine, after_id, limit)
 
@@ -111,6 +126,7 @@ class FakeAssetRepository:
         self.store = store
 
     async def add(self, asset: Asset) -> None:
+        tenant(asset.organization_id)  # NOT NULL in the table
         if any(
             a.organization_id == asset.organization_id
             and a.name.casefold() == asset.name.casefold()
@@ -123,6 +139,7 @@ class FakeAssetRepository:
         self.store.assets[asset.id] = asset
 
     async def get(self, organization_id: int, asset_id: int) -> Asset | None:
+        tenant(organization_id)
         asset = self.store.assets.get(asset_id)
         return asset if asset and asset.organization_id == organization_id else None
 
@@ -136,6 +153,7 @@ class FakeAssetRepository:
         after_id: int | None,
         limit: int,
     ) -> Sequence[Asset]:
+        tenant(organization_id)
         mine = [
             a
             for a in self.store.assets.values()
@@ -191,7 +209,7 @@ class FakeMeasurementRepository:
 
     async def write(self, organization_id: int, points: Points) -> set[int]:
         self.writes += 1
-        signals = {s.id: s for _, s in self.store.signals()}
+        signals = {s.id: s for _, s in self.store.signals(organization_id)}
         unknown = set(points.signal_ids) - self._owned(organization_id)
         if unknown:
             return unknown  # and nothing is written
@@ -258,7 +276,30 @@ class FakeMeasurementRepository:
             for b, values in sorted(buckets.items())
         ]
 
+    async def asset_rollups(
+        self,
+        organization_id: int,
+        asset_id: int,
+        *,
+        signal_ids: Sequence[int] | None,
+        start: datetime,
+        end: datetime,
+        bucket: timedelta,
+    ) -> dict[int, list[Rollup]]:
+        tenant(organization_id)
+        series: dict[int, list[Rollup]] = {}
+        for asset, signal in self.store.signals(organization_id):
+            if asset.id != asset_id or signal.id is None:
+                continue
+            if signal_ids is not None and signal.id not in signal_ids:
+                continue
+            series[signal.id] = list(
+                await self.rollups(organization_id, signal.id, start=start, end=end, bucket=bucket)
+            )
+        return series
+
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
+        tenant(organization_id)
         asset = self.store.assets.get(asset_id)
         if asset is None or asset.organization_id != organization_id:
             return None
@@ -392,7 +433,7 @@ class World:
 
     def signal(self, signal_id: int) -> Signal:
         """The stored signal (fresh from the store, for assertions)."""
-        return next(s for _, s in self.store.signals() if s.id == signal_id)
+        return next(s for _, s in self.store.all_signals() if s.id == signal_id)
 
 
 async def build_world() -> World:

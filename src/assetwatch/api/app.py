@@ -13,7 +13,7 @@ from assetwatch.api.direct_route import put_first
 from assetwatch.api.limits import BodySizeLimitMiddleware
 from assetwatch.api.middleware import RequestContextMiddleware
 from assetwatch.api.problems import install_problem_handlers
-from assetwatch.api.routes import api_keys, assets, health, signals, telemetry
+from assetwatch.api.routes import api_keys, assets, health, retention, signals, telemetry
 from assetwatch.config import Settings, get_settings
 from assetwatch.db.engine import create_database, create_session_factory
 from assetwatch.db.mappers import start_mappers
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["Location", "X-Request-ID"],
         )
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     # document is the same (test_openapi_documents_every_route_with_errors). `put_first` refuses
     # if the app ever gets dependencies, which routes spliced in this way would skip.
     put_first(app.router, telemetry.router.routes)
-    for module in (health, metrics, api_keys, assets, signals):
+    for module in (health, metrics, api_keys, assets, signals, retention):
         app.include_router(module.router)
     return app
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from assetwatch.api.params import CURSOR_HELP, CURSOR_MAX_LENGTH, Instant
+from assetwatch.api.params import CURSOR_HELP, CURSOR_MAX_LENGTH, Id, Instant
 from assetwatch.api.problems import invalid_request
 from assetwatch.api.schemas import Order
 from assetwatch.services.telemetry import MAX_READINGS_LIMIT
@@ -25,8 +25,9 @@ QUERY_CACHE_SIZE = 1024
 class QueryModel(Generic[M]):
     """Reads a route's query string as `model`; `openapi` documents it as query parameters."""
 
-    def __init__(self, model: type[M]) -> None:
+    def __init__(self, model: type[M], *, repeated: frozenset[str] = frozenset()) -> None:
         self._adapter = TypeAdapter(model)
+        self._repeated = repeated  # parameters that may repeat: a list of every value
         # Dashboards repeat the same few query strings, and the models are frozen: a query
         # string seen lately is not parsed and validated again.
         self._parsed = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._parse)
@@ -50,7 +51,11 @@ class QueryModel(Generic[M]):
     def _parse(self, query_string: bytes) -> M:
         # As Starlette reads a query string; like FastAPI, a repeated parameter counts once,
         # with its last value.
-        params = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        params: dict[str, str | list[str]] = dict(pairs)
+        for name in self._repeated:
+            if name in params:
+                params[name] = [value for key, value in pairs if key == name]
         try:
             return self._adapter.validate_python(params)
         except ValidationError as error:  # not cached: a bad query is validated each time
@@ -75,5 +80,12 @@ class RollupsQuery(_Query):
     end: Instant | None = Field(None, description="exclusive; default now")
 
 
+class AssetRollupsQuery(RollupsQuery):
+    signal_id: list[Id] | None = Field(
+        None, max_length=1000, description="only these signals (repeat it); default all"
+    )
+
+
 readings_query = QueryModel(ReadingsQuery)
 rollups_query = QueryModel(RollupsQuery)
+asset_rollups_query = QueryModel(AssetRollupsQuery, repeated=frozenset({"signal_id"}))

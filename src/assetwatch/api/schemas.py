@@ -5,11 +5,12 @@ rule the domain enforces; outputs are built from domain objects with `from_attri
 """
 
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assetwatch.domain import Measurement, Role
+from assetwatch.domain.organizations import RetentionDays
 from assetwatch.domain.tags import Tags
 from assetwatch.domain.types import Attributes, Description, Name, ShortText
 
@@ -92,6 +93,31 @@ class KeyCreated(KeyOut):
     token: str = Field(
         description="the secret token; shown only in this response, never again",
         examples=["aw_3f2a9c1d7e4b_Zq0y…"],
+    )
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+# A whole number in JSON: "90", 90.5 or true are refused rather than read as 90 or 1.
+StrictRetentionDays = Annotated[RetentionDays, Field(strict=True)]
+
+
+class RetentionUpdate(Input):
+    days: StrictRetentionDays | None = Field(
+        description="days telemetry is kept; null: back to the deployment's default",
+        examples=[90],
+    )
+
+
+class RetentionOut(BaseModel):
+    days: int | None = Field(
+        description="days the organisation's telemetry is kept; null: forever", examples=[90]
+    )
+    inherited: bool = Field(
+        description="true when the organisation set none and the deployment's default applies"
+    )
+    default_days: int | None = Field(
+        description="the deployment's default (RETENTION_DAYS); null: forever", examples=[None]
     )
 
 
@@ -181,6 +207,17 @@ class RollupOut(BaseModel):
 class Rollups(BaseModel):
     bucket: str = Field(examples=["1h"])
     items: list[RollupOut]
+
+
+class SignalRollups(BaseModel):
+    signal_id: int
+    items: list[RollupOut]
+
+
+class AssetRollups(BaseModel):
+    asset_id: int
+    bucket: str = Field(examples=["1h"])
+    signals: list[SignalRollups]
 
 
 class LatestOut(BaseModel):

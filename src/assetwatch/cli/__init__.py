@@ -4,7 +4,7 @@ import logging
 
 import typer
 
-from assetwatch.cli import migrate, seed, serve, smoke, tenants
+from assetwatch.cli import migrate, seed, serve, smoke, tenants, worker
 
 app = typer.Typer(help="assetwatch: asset telemetry service", no_args_is_help=True)
 app.command()(serve.serve)
@@ -13,6 +13,7 @@ app.add_typer(tenants.orgs_app, name="orgs")
 app.add_typer(tenants.keys_app, name="keys")
 app.command()(seed.seed)
 app.command()(smoke.smoke)
+app.command()(worker.worker)
 
 
 def main() -> None:

@@ -1,17 +1,21 @@
 """`assetwatch serve`."""
 
+import asyncio
 import os
 import signal
 import tempfile
+import threading
+from collections.abc import Callable
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from assetwatch.cli._common import database, err
 from assetwatch.cli.seed import bootstrap_demo, client_base_url
-from assetwatch.config import get_settings
+from assetwatch.config import Settings, get_settings
 from assetwatch.db import migrations
+from assetwatch.db.maintenance import run_worker
 
 
 def _stop_after_drain(signum: int, frame: FrameType | None) -> None:
@@ -35,6 +39,14 @@ def serve(
             "the data/demo farm (a week of readings ending now) and print an admin key",
         ),
     ] = False,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="run the maintenance worker in this process (default: with the embedded "
+            "database only; in Kubernetes it is a Deployment of its own)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API with uvicorn (embedded PostgreSQL, migrated, when DATABASE_URL is unset)."""
     import uvicorn
@@ -62,16 +74,47 @@ def serve(
             err(line)
         for stop in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop, _stop_after_drain)
-        uvicorn.run(
-            "assetwatch.api.app:create_served_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=None,  # ours, set below and in each worker by the app factory
-            log_level=settings.log_level.lower(),
-            access_log=False,  # the app logs one richer line per request
-            server_header=False,
-            proxy_headers=True,
-            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        stop_worker = (
+            _start_worker(url, settings) if (embedded if worker is None else worker) else None
         )
+        try:
+            _run_uvicorn(uvicorn, host, port, workers, settings)
+        finally:
+            if stop_worker is not None:
+                stop_worker()
+
+
+def _start_worker(url: str, settings: Settings) -> Callable[[], None]:
+    """The maintenance worker on a thread of its own; returns what stops it."""
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    def run() -> None:
+        loop.run_until_complete(run_worker(url, settings, stop))
+        loop.close()
+
+    thread = threading.Thread(target=run, name="assetwatch-worker", daemon=True)
+    thread.start()
+    err("maintenance worker running in this process (partitions, compaction, retention)")
+
+    def stop_it() -> None:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=10)
+
+    return stop_it
+
+
+def _run_uvicorn(uvicorn: Any, host: str, port: int, workers: int, settings: Settings) -> None:
+    uvicorn.run(
+        "assetwatch.api.app:create_served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,  # ours, set below and in each worker by the app factory
+        log_level=settings.log_level.lower(),
+        access_log=False,  # the app logs one richer line per request
+        server_header=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )

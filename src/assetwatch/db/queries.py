@@ -1,40 +1,25 @@
-"""Read- and write-side Core SQL for the hot paths (no ORM entities; rows in, rows out): the
-statements, compiled once for psycopg, and their parameters; `SqlMeasurementRepository` runs
-them on a pooled driver connection.
+"""Core SQL for the hot paths (no ORM entities; rows in, rows out): the statements, compiled
+once for psycopg, and their parameters; `SqlMeasurementRepository` runs them on a pooled driver
+connection. Here ingest and the latest points; the reads over hot rows and segments are in
+`telemetry_reads`, compiled the same way (`Compiled`).
 
 Each use case is one statement. Measurements are always reached through their primary key
 (signal_id, ts); the latest point of every signal comes from the denormalised columns on
 `signals`, never from scanning measurements.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from psycopg.types.array import ListBinaryDumper
-from sqlalchemy import (
-    BigInteger,
-    BindParameter,
-    ClauseElement,
-    DateTime,
-    Exists,
-    Integer,
-    Interval,
-    Select,
-    bindparam,
-    exists,
-    func,
-    select,
-    text,
-)
+from sqlalchemy import BigInteger, ClauseElement, bindparam, select, text
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 from assetwatch.db import tables
 from assetwatch.domain import Points
-from assetwatch.domain.measurements import EARLIEST
-from assetwatch.domain.readings import BUCKET_ORIGIN
 
-m, s, a = tables.measurements.c, tables.signals.c, tables.assets.c
+s, a = tables.signals.c, tables.assets.c
 
 
 class BinaryArray(list[Any]):
@@ -115,73 +100,11 @@ def ingest_params(organization_id: int, points: Points) -> dict[str, Any]:
     }
 
 
-def _owned(organization_id: BindParameter[int], signal_id: BindParameter[int]) -> Exists:
-    """The signal belongs to the organisation: a one-time filter, checked once per statement."""
-    return exists().where(
-        s.id == signal_id, a.id == s.asset_id, a.organization_id == organization_id
-    )
-
-
 _org = bindparam("organization_id", type_=BigInteger)
-_signal = bindparam("signal_id", type_=BigInteger)
-_start = bindparam("start", type_=DateTime(timezone=True))
-_end = bindparam("end", type_=DateTime(timezone=True))
-# The open ends of a range (Python datetimes cannot say -infinity/infinity). Ingest refuses
-# points before EARLIEST and more than minutes ahead of now, so no stored point lies outside.
+# The open end of a range, as EARLIEST (domain.measurements) is its open start: Python datetimes
+# cannot say -infinity/infinity. Ingest refuses points before EARLIEST and more than minutes
+# ahead of now, so no stored point lies outside.
 END_OF_TIME = datetime.max.replace(tzinfo=UTC)
-
-
-def _readings(descending: bool) -> Select[datetime, float]:
-    return (
-        select(m.ts, m.value)
-        .where(m.signal_id == _signal, m.ts >= _start, m.ts < _end, _owned(_org, _signal))
-        .order_by(m.ts.desc() if descending else m.ts)
-        .limit(bindparam("limit", type_=Integer))
-    )
-
-
-READINGS = {
-    False: Compiled(_readings(descending=False)),
-    True: Compiled(_readings(descending=True)),
-}
-
-
-def _window(
-    organization_id: int, signal_id: int, start: datetime | None, end: datetime | None
-) -> dict[str, Any]:
-    """The parameters READINGS and ROLLUPS share: whose signal, and `[start, end)`."""
-    return {
-        "organization_id": organization_id,
-        "signal_id": signal_id,
-        "start": EARLIEST if start is None else start,
-        "end": END_OF_TIME if end is None else end,
-    }
-
-
-def readings_params(
-    organization_id: int,
-    signal_id: int,
-    *,
-    start: datetime | None,
-    end: datetime | None,
-    limit: int,
-) -> dict[str, Any]:
-    return {**_window(organization_id, signal_id, start, end), "limit": limit}
-
-
-_bucket_start = func.date_bin(bindparam("bucket", type_=Interval), m.ts, BUCKET_ORIGIN)
-ROLLUPS = Compiled(
-    select(_bucket_start, func.count(), func.min(m.value), func.max(m.value), func.avg(m.value))
-    .where(m.signal_id == _signal, m.ts >= _start, m.ts < _end, _owned(_org, _signal))
-    .group_by(_bucket_start)
-    .order_by(_bucket_start)
-)
-
-
-def rollups_params(
-    organization_id: int, signal_id: int, *, start: datetime, end: datetime, bucket: timedelta
-) -> dict[str, Any]:
-    return {**_window(organization_id, signal_id, start, end), "bucket": bucket}
 
 
 # The asset (to tell 'not yours' from 'no signals') left-joined to its signals.

@@ -10,7 +10,7 @@ from psycopg import AsyncConnection
 from sqlalchemy import ColumnElement, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assetwatch.db import queries, tables
+from assetwatch.db import queries, tables, telemetry_reads
 from assetwatch.db.errors import translated_integrity_errors
 from assetwatch.domain import (
     ApiKey,
@@ -22,6 +22,7 @@ from assetwatch.domain import (
     Rollup,
     Signal,
 )
+from assetwatch.domain.measurements import EARLIEST
 from assetwatch.observability import count_statement
 
 
@@ -51,6 +52,10 @@ def _page(
 class SqlOrganizationRepository(_SessionRepository):
     async def add(self, organization: Organization) -> None:
         await self._add(organization)
+
+    async def get(self, organization_id: int) -> Organization | None:
+        stmt = select(Organization).where(tables.organizations.c.id == organization_id)
+        return (await self.session.scalars(stmt)).one_or_none()
 
     async def get_by_slug(self, slug: str) -> Organization | None:
         stmt = select(Organization).where(tables.organizations.c.slug == slug)
@@ -193,12 +198,11 @@ class SqlMeasurementRepository:
         descending: bool,
         limit: int,
     ) -> Sequence[Reading]:
-        params = queries.readings_params(
-            organization_id, signal_id, start=start, end=end, limit=limit
-        )
-        rows = await self._rows(queries.READINGS[descending], params)
-        readings: list[Reading] = [{"ts": ts, "value": value} for ts, value in rows]
-        return readings
+        low = EARLIEST if start is None else start
+        high = queries.END_OF_TIME if end is None else end
+        params = telemetry_reads.readings_params(organization_id, signal_id, low, high, limit)
+        rows = await self._rows(telemetry_reads.READINGS[descending], params)
+        return telemetry_reads.merge_readings(rows, low, high, descending=descending, limit=limit)
 
     async def rollups(
         self,
@@ -209,10 +213,32 @@ class SqlMeasurementRepository:
         end: datetime,
         bucket: timedelta,
     ) -> Sequence[Rollup]:
-        params = queries.rollups_params(
-            organization_id, signal_id, start=start, end=end, bucket=bucket
-        )
-        return [Rollup(*row) for row in await self._rows(queries.ROLLUPS, params)]
+        params = {
+            "organization_id": organization_id,
+            "signal_id": signal_id,
+            **telemetry_reads.rollups_params(start, end, bucket),
+        }
+        rows = await self._rows(telemetry_reads.ROLLUPS, params)
+        return telemetry_reads.merge_rollups(rows, start, end, bucket).get(signal_id, [])
+
+    async def asset_rollups(
+        self,
+        organization_id: int,
+        asset_id: int,
+        *,
+        signal_ids: Sequence[int] | None,
+        start: datetime,
+        end: datetime,
+        bucket: timedelta,
+    ) -> dict[int, list[Rollup]]:
+        params = {
+            "organization_id": organization_id,
+            "asset_id": asset_id,
+            "signal_ids": None if signal_ids is None else list(signal_ids),
+            **telemetry_reads.rollups_params(start, end, bucket),
+        }
+        rows = await self._rows(telemetry_reads.ASSET_ROLLUPS, params)
+        return telemetry_reads.merge_rollups(rows, start, end, bucket)
 
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
         params = {"organization_id": organization_id, "asset_id": asset_id}

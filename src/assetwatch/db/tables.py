@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     Double,
@@ -9,6 +10,8 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -48,6 +51,8 @@ organizations = Table(
     Column("slug", CITEXT, nullable=False, unique=True),
     Column("name", Text, nullable=False),
     _created_at(),
+    # Days its telemetry is kept; NULL: the deployment's default (RETENTION_DAYS).
+    Column("retention_days", Integer, CheckConstraint("retention_days >= 1", name="positive")),
 )
 
 api_keys = Table(
@@ -125,15 +130,56 @@ signals = Table(
     UniqueConstraint("asset_id", "name"),
 )
 
+# The hot points: one row a point, the recent hours (and late points) only. Partitioned by
+# hour (migration 0005): the maintenance worker creates partitions ahead of time, compacts each
+# closed hour into `segments` and drops its partition; a DEFAULT partition takes any point
+# whose hour has no partition (late points, or all of them while the worker is away).
+# No FK to signals (migration 0004): checked per point it cost ingest two thirds of its
+# database time. The ingest statement locks the batch's signals instead, and a trigger on
+# signals deletes the points of a deleted signal (here and in segments).
 measurements = Table(
     "measurements",
     metadata,
-    # No FK to signals (migration 0004): checked per point it cost ingest two thirds of its
-    # database time. The ingest statement locks the batch's signals instead, and a trigger on
-    # signals deletes the points of a deleted signal.
     Column("signal_id", BigInteger, nullable=False),
     Column("ts", DateTime(timezone=True), nullable=False),
     Column("value", Double, nullable=False),
     # Leads with signal_id: the index behind every range read and the trigger's delete.
     PrimaryKeyConstraint("signal_id", "ts"),
+    # Compaction takes an hour of every signal at once: a block range index finds it.
+    Index("ix_measurements_ts", "ts", postgresql_using="brin"),
+    postgresql_partition_by="RANGE (ts)",
+)
+
+# Closed time: one row per signal per hour (`chunk_start`), its points compressed into one blob
+# (assetwatch.encoding.segment) beside their count, min, max and sum, which answer rollups of
+# whole hours without decoding anything.
+segments = Table(
+    "segments",
+    metadata,
+    Column("signal_id", BigInteger, nullable=False),
+    Column("chunk_start", DateTime(timezone=True), nullable=False),
+    Column("first_ts", DateTime(timezone=True), nullable=False),
+    Column("last_ts", DateTime(timezone=True), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("min", Double, nullable=False),
+    Column("max", Double, nullable=False),
+    Column("sum", Double, nullable=False),
+    Column("points", LargeBinary, nullable=False),
+    # Leads with signal_id (the reads, the trigger's delete, a distribution key); the summary
+    # columns ride along so that whole-hour rollups are index-only scans.
+    PrimaryKeyConstraint(
+        "signal_id",
+        "chunk_start",
+        postgresql_include=["first_ts", "last_ts", "count", "min", "max", "sum"],
+    ),
+)
+
+# One row: everything before `compacted_through` lives in segments, apart from late points
+# still in `measurements`.
+storage_state = Table(
+    "storage_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("compacted_through", DateTime(timezone=True), nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
 )

@@ -69,7 +69,13 @@ def check_range(start: datetime, end: datetime) -> None:
 def check_bucket_count(start: datetime, end: datetime, bucket: timedelta) -> int:
     """The number of buckets `[start, end)` spans; more than MAX_BUCKETS is refused."""
     check_range(start, end)
-    first = BUCKET_ORIGIN + ((start - BUCKET_ORIGIN) // bucket) * bucket  # may precede `start`
+    try:
+        first = BUCKET_ORIGIN + ((start - BUCKET_ORIGIN) // bucket) * bucket  # may precede start
+    except OverflowError:  # the first bucket would start before year 1
+        raise InvalidInput(
+            "the first bucket would start before year 1: narrow the bucket or move the range",
+            [{"loc": ["query", "bucket"], "msg": "bucket out of range", "type": "bucket_range"}],
+        ) from None
     count = math.ceil((end - first) / bucket)
     if count > MAX_BUCKETS:
         raise InvalidInput(

@@ -19,6 +19,7 @@ from assetwatch.domain import (
 
 class OrganizationRepository(Protocol):
     async def add(self, organization: Organization) -> None: ...
+    async def get(self, organization_id: int) -> Organization | None: ...
     async def get_by_slug(self, slug: str) -> Organization | None: ...
 
 
@@ -90,6 +91,20 @@ class MeasurementRepository(Protocol):
         bucket: timedelta,
     ) -> Sequence[Rollup]:
         """Non-empty buckets in `[start, end)`; none when the signal is not the organisation's."""
+        ...
+
+    async def asset_rollups(
+        self,
+        organization_id: int,
+        asset_id: int,
+        *,
+        signal_ids: Sequence[int] | None,
+        start: datetime,
+        end: datetime,
+        bucket: timedelta,
+    ) -> dict[int, list[Rollup]]:
+        """Each of the asset's signals (those in `signal_ids`, if given) with its non-empty
+        buckets; empty when the asset is not the organisation's or has no such signal."""
         ...
 
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:

@@ -3,8 +3,6 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime
-
 from assetwatch.domain import (
     InvalidInput,
     LatestPoint,
@@ -15,7 +13,7 @@ from assetwatch.domain import (
     Rollup,
 )
 from assetwatch.domain.readings import check_bucket_count, check_range, parse_bucket
-from assetwatch.domain.types import utcnow
+from assetwatch.domain.types import Timestamp, utcnow
 from assetwatch.services.auth import Principal
 from assetwatch.services.pagination import CursorModel, Page, decode_cursor, encode_cursor
 from assetwatch.services.ports import UnitOfWork
@@ -63,7 +61,7 @@ async def ingest(
 class AfterTs(CursorModel):
     """Position in a signal's readings: the last timestamp served, and the direction."""
 
-    after_ts: AwareDatetime
+    after_ts: Timestamp  # the rule of every stored instant, as for the range's bounds
     descending: bool
 
 
@@ -157,3 +155,31 @@ async def latest(uow: UnitOfWork, caller: Principal, asset_id: int) -> Sequence[
     if points is None:
         raise NotFound(f"no asset {asset_id}")
     return points
+
+
+async def asset_rollups(
+    uow: UnitOfWork,
+    caller: Principal,
+    asset_id: int,
+    *,
+    bucket: str,
+    start: datetime,
+    end: datetime,
+    signal_ids: Sequence[int] | None,
+) -> dict[int, list[Rollup]]:
+    """Every signal of the asset (or those in `signal_ids`) with its buckets, in one statement."""
+    caller.require(Role.reader)
+    width = parse_bucket(bucket)
+    check_bucket_count(start, end, width)
+    async with uow:
+        series = await uow.measurements.asset_rollups(
+            caller.organization_id,
+            asset_id,
+            signal_ids=signal_ids,
+            start=start,
+            end=end,
+            bucket=width,
+        )
+        if not series and await uow.assets.get(caller.organization_id, asset_id) is None:
+            raise NotFound(f"no asset {asset_id}")
+    return series

@@ -25,6 +25,8 @@ ROLES: dict[tuple[str, str], Role | None] = {
     ("POST", "/v1/api-keys"): Role.admin,
     ("GET", "/v1/api-keys"): Role.admin,
     ("DELETE", "/v1/api-keys/{key_id}"): Role.admin,
+    ("GET", "/v1/retention"): Role.admin,
+    ("PUT", "/v1/retention"): Role.admin,
     ("POST", "/v1/assets"): Role.writer,
     ("GET", "/v1/assets"): Role.reader,
     ("GET", "/v1/assets/{asset_id}"): Role.reader,
@@ -33,6 +35,7 @@ ROLES: dict[tuple[str, str], Role | None] = {
     ("POST", "/v1/assets/{asset_id}/signals"): Role.writer,
     ("GET", "/v1/assets/{asset_id}/signals"): Role.reader,
     ("GET", "/v1/assets/{asset_id}/latest"): Role.reader,
+    ("GET", "/v1/assets/{asset_id}/rollups"): Role.reader,
     ("GET", "/v1/signals/{signal_id}"): Role.reader,
     ("PATCH", "/v1/signals/{signal_id}"): Role.writer,
     ("DELETE", "/v1/signals/{signal_id}"): Role.writer,
@@ -46,6 +49,7 @@ BODIES = {
     "/v1/assets/{asset_id}": {"description": "matrix"},
     "/v1/assets/{asset_id}/signals": {"name": "matrix_signal"},
     "/v1/signals/{signal_id}": {"description": "matrix"},
+    "/v1/retention": {"days": 30},
 }
 CALLERS = ["none", "revoked", "reader", "writer", "admin", "other-admin"]
 
@@ -106,7 +110,7 @@ async def test_route_answers_each_caller_as_its_rule_says(
     key_id = (await client.get("/v1/api-keys", headers=acme.auth())).json()["items"][0]["id"]
     for caller in CALLERS:
         url = path.format(asset_id=fleet.asset_id, signal_id=fleet.signal_ids[0], key_id=key_id)
-        body = BODIES.get(path) if method in ("POST", "PATCH") else None
+        body = BODIES.get(path) if method in ("POST", "PUT", "PATCH") else None
         if path == "/v1/measurements":
             body = {
                 "points": [

@@ -103,6 +103,7 @@ async def test_openapi_documents_every_route_with_errors(client: httpx.AsyncClie
         ("post", "/v1/measurements"),
         ("get", "/v1/signals/{signal_id}/measurements"),
         ("get", "/v1/signals/{signal_id}/rollups"),
+        ("get", "/v1/assets/{asset_id}/rollups"),
         ("get", "/v1/assets/{asset_id}/latest"),
     ]
     ingest = spec["paths"]["/v1/measurements"]["post"]

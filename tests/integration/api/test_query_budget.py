@@ -33,6 +33,8 @@ P = '{"points": [{"signal_id": %d, "ts": "2026-11-01T00:00:00Z", "value": 1}]}'
         ("DELETE", "/v1/assets/{aid}", None, 3),
         ("GET", "/v1/api-keys", None, 3),
         ("POST", "/v1/api-keys", '{"name": "k", "role": "reader"}', 3),
+        ("GET", "/v1/retention", None, 3),
+        ("PUT", "/v1/retention", '{"days": 30}', 3),
     ],
 )
 async def test_statements_per_request_stay_within_budget(

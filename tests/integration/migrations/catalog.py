@@ -111,6 +111,22 @@ def tables(connection: Connection) -> set[str]:
     }
 
 
+def partitions(connection: Connection) -> dict[str, tuple[str, str]]:
+    """Each partition of a table in the public schema: its parent and its bound."""
+    return {
+        name: (parent, bound)
+        for name, parent, bound in _rows(
+            connection,
+            """
+            SELECT c.relname, p.relname, pg_get_expr(c.relpartbound, c.oid)
+            FROM pg_inherits i
+            JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+            """,
+        )
+    }
+
+
 def data(connection: Connection, columns: dict[str, list[str]]) -> dict[str, list[dict[str, Any]]]:
     """The rows of each table in COLUMNS, those columns only, in primary-key order."""
     metadata = MetaData()

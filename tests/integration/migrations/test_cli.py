@@ -143,7 +143,8 @@ def test_history_lists_every_revision_oldest_first(cli: CliRunner) -> None:
         "base -> 0001",
         "0001 -> 0002",
         "0002 -> 0003",
-        f"0003 -> {HEAD} (head)",
+        "0003 -> 0004",
+        "0004 -> 0005 (head)",
     ]
 
 

@@ -5,14 +5,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, insert, text, update
+from sqlalchemy import Connection, MetaData, insert, text, update
 
 from assetwatch.db import migrations
+from assetwatch.db.compaction import micros
 from assetwatch.db.tables import metadata
+from assetwatch.encoding import segment
 from tests.integration.migrations.catalog import (
     HEAD,
     REVISIONS,
@@ -26,7 +29,16 @@ from tests.integration.migrations.catalog import (
 
 pytestmark = pytest.mark.migration
 
-APP_TABLES = {"organizations", "api_keys", "assets", "signals", "measurements"}
+APP_TABLES = {
+    "organizations",
+    "api_keys",
+    "assets",
+    "signals",
+    "measurements",
+    "measurements_default",  # the partition 0005 makes of the former table
+    "segments",
+    "storage_state",
+}
 
 
 def test_the_history_has_exactly_one_head_and_no_branches() -> None:
@@ -44,6 +56,10 @@ def test_upgrade_head_from_an_empty_database(fresh_database_url: str) -> None:
     assert run.after == current(fresh_database_url) == {HEAD}
     with connect(fresh_database_url) as connection:
         assert tables(connection) == APP_TABLES | {"alembic_version"}
+        # No point yet: compaction starts at the hour of the upgrade.
+        assert connection.scalar(
+            text("SELECT compacted_through = date_trunc('hour', now(), 'UTC') FROM storage_state")
+        )
 
 
 def test_upgrade_head_twice_is_a_no_op(fresh_database_url: str) -> None:
@@ -108,6 +124,21 @@ def _diff(url: str) -> list[Any]:
         return list(compare_metadata(context, metadata))
 
 
+def _named(diff: list[Any]) -> list[tuple[str, str]]:
+    """Each change as (operation, what): a table, index or constraint name, or table.column."""
+    named: list[tuple[str, str]] = []
+    for change in diff:
+        if isinstance(change, list):  # modify_*: [(op, schema, table, column, ...), ...]
+            named.extend((op, f"{table}.{column}") for op, _, table, column, *_ in change)
+        elif change[0] in ("add_column", "remove_column"):
+            op, _, table, column = change
+            named.append((op, f"{table}.{column.name}"))
+        else:
+            op, item = change[:2]
+            named.append((op, item.name))
+    return sorted(named)
+
+
 def test_the_tables_module_and_the_migrations_describe_the_same_schema(
     fresh_database_url: str,
 ) -> None:
@@ -119,14 +150,37 @@ def test_the_tables_module_and_the_migrations_describe_the_same_schema(
 def test_the_parity_check_sees_a_model_change_without_its_migration(
     fresh_database_url: str,
 ) -> None:
-    """At 0002 the GIN index of tables.py is missing from the database, and the foreign key
-    0004 drops is still there: the diff names both."""
+    """At 0002 what the later revisions add to tables.py is missing from the database (0003's
+    GIN index, 0005's tables, BRIN index and column), and the foreign key 0004 drops is still
+    there: the diff names each. (Autogenerate does not compare partitioning: test_schema checks
+    that `measurements` is partitioned.)"""
     migrations.upgrade(fresh_database_url, "0002")
-    diff = _diff(fresh_database_url)
-    assert sorted((op, item.name) for op, item in diff) == [
+    assert _named(_diff(fresh_database_url)) == [
+        ("add_column", "organizations.retention_days"),
         ("add_index", "ix_assets_tags"),
+        ("add_index", "ix_measurements_ts"),
+        ("add_table", "segments"),
+        ("add_table", "storage_state"),
         ("remove_fk", "fk_measurements_signal_id_signals"),
     ]
+
+
+def test_the_parity_check_skips_the_partitions_and_nothing_else(fresh_database_url: str) -> None:
+    """The worker's hourly partitions, and the default one, are not in tables.py; a table that
+    is neither still shows."""
+    migrations.upgrade(fresh_database_url)
+    with connect(fresh_database_url) as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE measurements_p2026120707 (LIKE measurements INCLUDING DEFAULTS"
+                " INCLUDING CONSTRAINTS);"
+                " ALTER TABLE measurements ATTACH PARTITION measurements_p2026120707"
+                " FOR VALUES FROM ('2026-12-07 07:00Z') TO ('2026-12-07 08:00Z');"
+                " CREATE TABLE stray (id bigint PRIMARY KEY)"
+            )
+        )
+        connection.commit()
+    assert _named(_diff(fresh_database_url)) == [("remove_table", "stray")]
 
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -188,6 +242,37 @@ SEED: dict[str, list[dict[str, Any]]] = {
 }
 
 
+def _fill_what_later_revisions_added(connection: Connection, columns: dict[str, list[str]]) -> None:
+    """Data of the newer revisions' own, so that their downgrades have some to drop (or, for
+    0005's segments, to fold back) while they must keep everything else as it was."""
+    reflected = MetaData()
+    reflected.reflect(connection)
+    t = reflected.tables
+    if "tags" not in columns["assets"]:
+        connection.execute(update(t["assets"]).values(tags=["north", "fleet:b"]))
+    if "segments" not in columns:
+        connection.execute(update(t["organizations"]).values(retention_days=30))
+        connection.execute(update(t["storage_state"]).values(compacted_through=NOW))
+        # The hour before NOW, compacted, then its point written again: the stored row wins,
+        # in the downgrade as in reads, so the seeded rows come back as they were.
+        late = SEED["measurements"][1]
+        ts, values = np.array([micros(late["ts"])]), np.array([7.5])
+        connection.execute(
+            insert(t["segments"]).values(
+                signal_id=late["signal_id"],
+                chunk_start=late["ts"].replace(minute=0),
+                first_ts=late["ts"],
+                last_ts=late["ts"],
+                count=1,
+                min=7.5,
+                max=7.5,
+                sum=7.5,
+                points=segment.encode(ts, values),
+            )
+        )
+    connection.commit()
+
+
 @pytest.mark.parametrize("revision", REVISIONS[:-1])
 def test_data_written_at_a_revision_survives_upgrade_to_head_and_downgrade_back(
     fresh_database_url: str, revision: str
@@ -205,13 +290,15 @@ def test_data_written_at_a_revision_survives_upgrade_to_head_and_downgrade_back(
     migrations.upgrade(fresh_database_url)
     with connect(fresh_database_url) as connection:
         assert data(connection, columns) == written
-        if "tags" not in columns["assets"]:
-            # Fill what the newer revisions added, so their downgrades have data of their own
-            # to drop while they must keep everything else.
-            assets = MetaData()
-            assets.reflect(connection, only=["assets"])
-            connection.execute(update(assets.tables["assets"]).values(tags=["north", "fleet:b"]))
-            connection.commit()
+        if "segments" not in columns:
+            # 0005 kept the rows where they were, in the former table, now the default
+            # partition, and starts compaction at the hour of the oldest.
+            stored = connection.scalar(text("SELECT count(*) FROM ONLY measurements_default"))
+            assert stored == len(SEED["measurements"])
+            assert connection.scalar(text("SELECT compacted_through FROM storage_state")) == (
+                datetime(2026, 11, 22, 11, 0, tzinfo=UTC)
+            )
+        _fill_what_later_revisions_added(connection, columns)
 
     migrations.downgrade(fresh_database_url, revision)
     with connect(fresh_database_url) as connection:

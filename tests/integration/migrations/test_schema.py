@@ -3,6 +3,10 @@
 Read-only: `migrated_url` is the clone of the template Alembic migrated once to head. The
 generic rules (every foreign key has an index, every table a primary key) are checked by
 queries that a control on a deliberately bad fresh database shows can fail.
+
+`measurements` is partitioned by hour (0005): the migrations attach the former table as its
+DEFAULT partition and make no other (the worker makes the hourly ones), so the database at head
+holds exactly that one partition, with the columns of its parent.
 """
 
 from collections.abc import Iterator
@@ -13,6 +17,7 @@ from sqlalchemy import Connection, text
 from tests.integration.migrations.catalog import (
     connect,
     fk_columns_without_index,
+    partitions,
     schema,
     tables,
     tables_without_primary_key,
@@ -20,7 +25,13 @@ from tests.integration.migrations.catalog import (
 
 TIMESTAMPTZ = "timestamp with time zone"
 EXPECTED_COLUMNS = {
-    "organizations": {"id": "bigint", "slug": "citext", "name": "text", "created_at": TIMESTAMPTZ},
+    "organizations": {
+        "id": "bigint",
+        "slug": "citext",
+        "name": "text",
+        "created_at": TIMESTAMPTZ,
+        "retention_days": "integer",
+    },
     "api_keys": {
         "id": "bigint",
         "organization_id": "bigint",
@@ -53,8 +64,23 @@ EXPECTED_COLUMNS = {
         "last_value": "double precision",
     },
     "measurements": {"signal_id": "bigint", "ts": TIMESTAMPTZ, "value": "double precision"},
+    "segments": {
+        "signal_id": "bigint",
+        "chunk_start": TIMESTAMPTZ,
+        "first_ts": TIMESTAMPTZ,
+        "last_ts": TIMESTAMPTZ,
+        "count": "integer",
+        "min": "double precision",
+        "max": "double precision",
+        "sum": "double precision",
+        "points": "bytea",
+    },
+    "storage_state": {"id": "integer", "compacted_through": TIMESTAMPTZ},
 }
+# partition: (parent, bound)
+PARTITIONS = {"measurements_default": ("measurements", "DEFAULT")}
 NULLABLE = {
+    ("organizations", "retention_days"),
     ("api_keys", "revoked_at"),
     ("signals", "unit"),
     ("signals", "last_ts"),
@@ -69,7 +95,16 @@ def db(migrated_url: str) -> Iterator[Connection]:
 
 
 def test_the_expected_tables_and_nothing_else(db: Connection) -> None:
-    assert tables(db) == set(EXPECTED_COLUMNS) | {"alembic_version"}
+    """The partitions are tables too: the one the migrations make is expected, and no other."""
+    assert tables(db) == set(EXPECTED_COLUMNS) | set(PARTITIONS) | {"alembic_version"}
+
+
+def test_measurements_is_partitioned_by_time_with_the_former_table_as_default(
+    db: Connection,
+) -> None:
+    key = db.scalar(text("SELECT pg_get_partkeydef('measurements'::regclass)"))
+    assert key == "RANGE (ts)"
+    assert partitions(db) == PARTITIONS
 
 
 def test_columns_types_and_nullability(db: Connection) -> None:
@@ -79,8 +114,64 @@ def test_columns_types_and_nullability(db: Connection) -> None:
         found.setdefault(table, {})[column] = type_
         if not not_null:
             nullable.add((table, column))
+    for partition, (parent, _) in PARTITIONS.items():
+        assert found.pop(partition) == found[parent]
+        assert {c for t, c in nullable if t == partition} == {c for t, c in nullable if t == parent}
+        nullable = {(t, c) for t, c in nullable if t != partition}
     assert found == EXPECTED_COLUMNS
     assert nullable == NULLABLE
+
+
+def test_check_constraints(db: Connection) -> None:
+    """Named by the convention of tables.py (ck_<table>_<name>), as autogenerate would name them."""
+    rows = db.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace"
+        )
+    ).all()
+    assert {(table, name) for table, name, _ in rows} == {
+        ("api_keys", "ck_api_keys_role"),
+        ("organizations", "ck_organizations_positive"),
+        ("storage_state", "ck_storage_state_one_row"),
+    }
+    definitions = {name: definition for _, name, definition in rows}
+    assert definitions["ck_organizations_positive"] == "CHECK ((retention_days >= 1))"
+    assert definitions["ck_storage_state_one_row"] == "CHECK ((id = 1))"
+
+
+def test_the_storage_state_has_its_one_row(db: Connection) -> None:
+    assert db.execute(text("SELECT id FROM storage_state")).scalars().all() == [1]
+
+
+def test_indexes_of_the_stores(db: Connection) -> None:
+    """Segments: the summaries ride in the primary key (index-only whole-hour rollups).
+    Measurements: a BRIN on ts for compaction's hour, built on each partition too."""
+    indexes = {name: definition for name, definition, _ in schema(db)["indexes"]}
+    assert indexes["pk_segments"] == (
+        "CREATE UNIQUE INDEX pk_segments ON public.segments USING btree (signal_id, chunk_start)"
+        " INCLUDE (first_ts, last_ts, count, min, max, sum)"
+    )
+    assert indexes["pk_measurements"] == (
+        "CREATE UNIQUE INDEX pk_measurements ON ONLY public.measurements"
+        " USING btree (signal_id, ts)"
+    )
+    assert indexes["ix_measurements_ts"] == (
+        "CREATE INDEX ix_measurements_ts ON ONLY public.measurements USING brin (ts)"
+    )
+    attached = db.execute(
+        text(
+            "SELECT c.relname, i.indexrelid::regclass::text, p.relname"
+            " FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid"
+            " JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class p ON p.oid = h.inhparent"
+            " WHERE p.relname IN ('pk_measurements', 'ix_measurements_ts')"
+        )
+    ).all()
+    assert {(table, parent) for table, _, parent in attached} == {
+        (partition, index)
+        for partition in PARTITIONS
+        for index in ("pk_measurements", "ix_measurements_ts")
+    }
 
 
 def test_names_compare_case_insensitively(db: Connection) -> None:
@@ -126,6 +217,10 @@ def test_measurements_go_with_their_signal_by_a_trigger_not_a_foreign_key(db: Co
     ]
     assert "AFTER DELETE ON public.signals REFERENCING OLD TABLE" in triggers[0][2]
     assert "FOR EACH STATEMENT" in triggers[0][2]
+    # 0005: and the segments with them.
+    (function,) = [body for name, body in schema(db)["functions"] if name in triggers[0][2]]
+    assert "DELETE FROM measurements WHERE signal_id = ANY($1)" in function
+    assert "DELETE FROM segments WHERE signal_id = ANY($1)" in function
 
 
 def test_every_foreign_key_column_leads_an_index(db: Connection) -> None:
@@ -164,11 +259,17 @@ def test_the_rule_checks_catch_what_they_look_for(fresh_database_url: str) -> No
                 " CREATE TABLE child (id bigint PRIMARY KEY, other int,"
                 "  parent_id bigint REFERENCES parent (id));"
                 " CREATE INDEX child_other_parent ON child (other, parent_id);"
-                " CREATE TABLE loose (x int)"
+                " CREATE TABLE loose (x int);"
+                " CREATE TABLE events (ts timestamptz) PARTITION BY RANGE (ts);"
+                " CREATE TABLE events_default PARTITION OF events DEFAULT"
             )
         )
         assert fk_columns_without_index(connection) == [("child", ["parent_id"])]
-        assert tables_without_primary_key(connection) == [("loose",)]
+        assert tables_without_primary_key(connection) == [
+            ("events",),
+            ("events_default",),
+            ("loose",),
+        ]
 
         connection.execute(text("CREATE INDEX child_parent ON child (parent_id, other)"))
         assert fk_columns_without_index(connection) == []

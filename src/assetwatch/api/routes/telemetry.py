@@ -4,7 +4,7 @@ Ingest decodes the raw body once, straight into columns (api/ingest_body.py), an
 answer with orjson-encoded bytes: on these paths JSON handling costs more than the SQL.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -18,8 +18,9 @@ from assetwatch.api.ingest_body import decode_points
 from assetwatch.api.metrics import POINTS_INGESTED
 from assetwatch.api.params import Id
 from assetwatch.api.problems import invalid_request, problem
-from assetwatch.api.query_models import readings_query, rollups_query
+from assetwatch.api.query_models import asset_rollups_query, readings_query, rollups_query
 from assetwatch.api.schemas import (
+    AssetRollups,
     IngestResult,
     Latest,
     Page,
@@ -28,6 +29,7 @@ from assetwatch.api.schemas import (
 )
 from assetwatch.config import Settings
 from assetwatch.domain import Measurement
+from assetwatch.domain.measurements import EARLIEST
 from assetwatch.domain.types import utcnow
 from assetwatch.services import telemetry
 
@@ -50,6 +52,11 @@ _BODY_EXAMPLE = {
         {"signal_id": 1, "ts": "2026-11-22T08:00:10Z", "value": 81.9},
     ]
 }
+
+
+def default_start(end: datetime) -> datetime:
+    """A day before `end`, or the earliest instant when that is less than a day after it."""
+    return end - DEFAULT_ROLLUP_SPAN if end - EARLIEST > DEFAULT_ROLLUP_SPAN else EARLIEST
 
 
 def _json(content: Any) -> Response:
@@ -119,11 +126,43 @@ async def readings(signal_id: Id, auth: Authorized, request: Request) -> Respons
 async def rollups(signal_id: Id, auth: Authorized, request: Request) -> Response:
     query = rollups_query(request)
     end = query.end or utcnow()
-    start = query.start or end - DEFAULT_ROLLUP_SPAN
+    start = query.start or default_start(end)
     rows = await telemetry.rollups(
         auth.uow, auth.caller, signal_id, bucket=query.bucket, start=start, end=end
     )
     return _json({"bucket": query.bucket, "items": list(rows)})
+
+
+@router.get(
+    "/v1/assets/{asset_id}/rollups",
+    response_model=AssetRollups,
+    responses=responses.NOT_FOUND,
+    summary="count/min/max/avg per time bucket of every signal of an asset (one query)",
+    openapi_extra=asset_rollups_query.openapi,
+)
+async def asset_rollups(asset_id: Id, auth: Authorized, request: Request) -> Response:
+    query = asset_rollups_query(request)
+    end = query.end or utcnow()
+    start = query.start or default_start(end)
+    series = await telemetry.asset_rollups(
+        auth.uow,
+        auth.caller,
+        asset_id,
+        bucket=query.bucket,
+        start=start,
+        end=end,
+        signal_ids=query.signal_id,
+    )
+    return _json(
+        {
+            "asset_id": asset_id,
+            "bucket": query.bucket,
+            "signals": [
+                {"signal_id": signal_id, "items": items}
+                for signal_id, items in sorted(series.items())
+            ],
+        }
+    )
 
 
 @router.get(

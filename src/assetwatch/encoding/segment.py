@@ -1,0 +1,380 @@
+"""Lossless compressed storage of one series segment: one signal's points in one time chunk.
+
+Blobs live in the database for years, so the layout below is frozen per `FORMAT_VERSION`; a new
+layout gets a new version byte and `decode` keeps reading the old ones.
+
+Layout, version 1::
+
+    byte 0    FORMAT_VERSION (1)
+    byte 1    value mode: 0 decimal, 1 xor, 2 raw (`ValueMode`); high bit: -0.0 list follows
+    byte 2    decimal scale k (0 unless the mode is decimal)
+    varint    point count n
+    [varints  decimal mode with the high bit: m, then the m positions of -0.0 values, each as
+              the gap from the previous one (the first from 0)]
+    rest      zlib stream of the payload: the n timestamp varints, then the value stream
+
+varint: unsigned LEB128, 7 bits per byte, low group first, high bit set on all but the last byte.
+zz(x): zigzag of an int64, (x << 1) ^ (x >> 63) as uint64, so small magnitudes get short varints.
+
+Timestamps (int64 µs, strictly increasing): zz(t0), zz(t1 - t0), then zz(dd_i) for i >= 2 with
+dd_i = (t_i - t_(i-1)) - (t_(i-1) - t_(i-2)); n varints in all. Arithmetic wraps mod 2**64 both
+ways, so every int64 survives. Regular spacing gives runs of zero bytes, which zlib removes.
+
+Values, the mode giving the smallest blob among those that are lossless:
+
+- decimal: k is the smallest in 0..15 with ints = rint(v * 10**k) within ±2**53 and
+  ints.astype(float64) / float64(10**k) (k = 0: ints.astype(float64)) equal to v bit for bit;
+  n varints zz(ints[0]), zz(ints[i] - ints[i-1]).
+- xor: u = the float64 bit patterns; n varints u[i] ^ u[i-1] with u[-1] = 0 (close values share
+  sign, exponent and high mantissa bits, so the xor is small).
+- raw: n little-endian float64.
+"""
+
+import zlib
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+FORMAT_VERSION = 1
+NEGATIVE_ZEROS = 0x80  # flag on the mode byte: a list of -0.0 positions follows the count
+MAX_DECIMAL_SCALE = 15
+
+
+class ValueMode(IntEnum):
+    DECIMAL = 0
+    XOR = 1
+    RAW = 2
+
+
+# How the encoder drives zlib: not part of the format, any setting decodes the same. Level 9
+# gains little over 6 and deflates float bit patterns far slower; Z_FILTERED shrinks long decimal
+# streams, while the default strategy wins on short ones and on float bit patterns.
+ZLIB_LEVEL = 6
+_STRATEGIES = {
+    ValueMode.DECIMAL: (zlib.Z_DEFAULT_STRATEGY, zlib.Z_FILTERED),
+    ValueMode.XOR: (zlib.Z_DEFAULT_STRATEGY,),
+    ValueMode.RAW: (zlib.Z_DEFAULT_STRATEGY,),
+}
+
+_U64 = np.uint64
+_SEVEN = _U64(7)
+_LOW7 = _U64(0x7F)
+# A value needs 1 + (how many of these it reaches) bytes as a varint.
+_VARINT_STEPS = np.array([1 << (7 * i) for i in range(1, 10)], dtype=np.uint64)
+_TWO_53 = float(2**53)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInfo:
+    version: int
+    mode: ValueMode
+    scale: int
+    count: int
+    negative_zeros: tuple[int, ...] = ()  # decimal mode: where the values are -0.0
+
+
+def encode(ts: NDArray[np.int64], values: NDArray[np.float64]) -> bytes:
+    """One blob of both streams; ValueError unless ts strictly increase and values are finite."""
+    ts, values = _checked(ts, values)
+    n = ts.size
+    header_count = _varint_encode(np.array([n], dtype=np.uint64))
+    ts_bytes = _varint_encode(_zigzag(_ts_stream(ts)))
+    best: bytes | None = None
+    for mode, scale, value_bytes, negative_zeros in _value_candidates(values):
+        flags, header = 0, header_count
+        if negative_zeros.size:
+            flags = NEGATIVE_ZEROS
+            gaps = np.diff(negative_zeros, prepend=0)
+            header += _varint_encode(
+                np.concatenate(([negative_zeros.size], gaps)).astype(np.uint64)
+            )
+        for strategy in _STRATEGIES[mode]:
+            compressor = zlib.compressobj(ZLIB_LEVEL, zlib.DEFLATED, 15, 8, strategy)
+            body = compressor.compress(ts_bytes + value_bytes) + compressor.flush()
+            blob = bytes((FORMAT_VERSION, mode | flags, scale)) + header + body
+            if best is None or len(blob) < len(best):
+                best = blob
+    assert best is not None
+    return best
+
+
+def decode(blob: bytes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The timestamps and values `encode` was given, bit for bit."""
+    info, offset = _header(blob)
+    n = info.count
+    inflate = zlib.decompressobj()
+    try:
+        payload = inflate.decompress(blob[offset:])
+    except zlib.error as error:
+        raise ValueError(f"segment payload is not a zlib stream: {error}") from None
+    if not inflate.eof or inflate.unused_data:
+        raise ValueError("segment payload is truncated or followed by junk")
+    raw = info.mode is ValueMode.RAW
+    split = len(payload) - 8 * n if raw else len(payload)
+    if split < 0:
+        raise ValueError("segment payload too short for its raw values")
+    ints = _varint_decode(payload[:split])
+    if ints.size != (n if raw else 2 * n):
+        raise ValueError(f"segment payload holds {ints.size} varints for {n} points")
+    ts = _ts_unstream(_unzigzag(ints[:n]))
+    if raw:
+        values = np.frombuffer(payload[split:], dtype="<f8").astype(np.float64)
+    elif info.mode is ValueMode.DECIMAL:
+        values = _from_decimal(np.cumsum(_unzigzag(ints[n:])), info.scale)
+    else:
+        values = np.bitwise_xor.accumulate(ints[n:]).view(np.float64)
+    if info.negative_zeros:
+        values[list(info.negative_zeros)] = -0.0
+    return ts, values
+
+
+def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Several blobs' points, concatenated in the order given, decoded together: one varint
+    pass and segmented prefix sums instead of a dozen numpy calls per blob."""
+    infos: list[SegmentInfo] = []
+    payloads: list[bytes] = []
+    raw: list[tuple[int, bytes]] = []
+    for blob in blobs:
+        info, offset = _header(blob)
+        if info.mode is ValueMode.RAW:
+            raw.append((len(infos), blob))
+            continue
+        inflate = zlib.decompressobj()
+        try:
+            payload = inflate.decompress(blob[offset:])
+        except zlib.error as error:
+            raise ValueError(f"segment payload is not a zlib stream: {error}") from None
+        if not inflate.eof or inflate.unused_data:
+            raise ValueError("segment payload is truncated or followed by junk")
+        infos.append(info)
+        payloads.append(payload)
+    if raw:  # rare: decode one by one, in order
+        parts = [decode(blob) for blob in blobs]
+        return _joined([p[0] for p in parts]), _joined([p[1] for p in parts])
+    if not infos:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    counts = np.array([info.count for info in infos], dtype=np.int64)
+    ints = _varint_decode(b"".join(payloads))
+    if ints.size != 2 * int(counts.sum()):
+        raise ValueError(f"segment payloads hold {ints.size} varints for {counts.sum()} points")
+    # Each payload: n timestamp varints, then n value varints. Split the two streams.
+    payload_starts = np.concatenate(([0], np.cumsum(2 * counts)[:-1]))
+    ts_index = _ranges(payload_starts, counts)
+    ts_stream = _unzigzag(ints[ts_index])
+    value_stream = ints[ts_index + np.repeat(counts, counts)]
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    nonempty = counts > 0
+    firsts = ts_stream[starts[nonempty]]
+    ts_stream[starts[nonempty]] = 0  # t0 leaves the delta stream, added back below
+    deltas = _segmented_cumsum(ts_stream, starts, counts)
+    ts = _segmented_cumsum(deltas, starts, counts) + np.repeat(firsts, counts[nonempty])
+    modes = np.repeat(np.array([info.mode for info in infos], dtype=np.int64), counts)
+    values = np.empty(ts.size, dtype=np.float64)
+    decimal = modes == ValueMode.DECIMAL
+    if decimal.any():
+        scales = np.repeat(np.array([10.0**info.scale for info in infos]), counts)
+        ints_dec = _segmented_cumsum(_unzigzag(value_stream), starts, counts)
+        values[decimal] = ints_dec[decimal].astype(np.float64) / scales[decimal]
+    if not decimal.all():
+        prefix = np.bitwise_xor.accumulate(value_stream)
+        before = np.concatenate((np.zeros(1, dtype=np.uint64), prefix))[starts]
+        xor = prefix ^ np.repeat(before, counts)
+        values[~decimal] = xor.view(np.float64)[~decimal]
+    for info, start in zip(infos, starts.tolist(), strict=True):
+        if info.negative_zeros:
+            values[[start + i for i in info.negative_zeros]] = -0.0
+    return ts, values
+
+
+def _joined(arrays: list[NDArray[Any]]) -> NDArray[Any]:
+    return np.concatenate(arrays) if arrays else np.zeros(0)
+
+
+def _ranges(starts: NDArray[np.int64], lengths: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The indices start, start + 1, ... of every (start, length), concatenated."""
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - offsets, lengths)
+
+
+def _segmented_cumsum(
+    x: NDArray[np.int64], starts: NDArray[np.int64], lengths: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """A cumulative sum that restarts at each segment (wrapping mod 2**64, as the format)."""
+    total = np.cumsum(x)
+    nonempty = lengths > 0
+    base = total[starts[nonempty]] - x[starts[nonempty]]
+    return total - np.repeat(base, lengths[nonempty])
+
+
+def describe(blob: bytes) -> SegmentInfo:
+    """The header: format version, value mode, decimal scale and point count."""
+    return _header(blob)[0]
+
+
+def merge(
+    base_ts: NDArray[np.int64],
+    base_values: NDArray[np.float64],
+    newer_ts: NDArray[np.int64],
+    newer_values: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The union sorted by ts; where both hold a timestamp, the newer value wins."""
+    base_ts, base_values = _checked(base_ts, base_values, finite=False)
+    newer_ts, newer_values = _checked(newer_ts, newer_values, finite=False)
+    ts = np.concatenate((base_ts, newer_ts))
+    values = np.concatenate((base_values, newer_values))
+    order = np.argsort(ts, kind="stable")  # base before newer within a run of equal ts
+    ts, values = ts[order], values[order]
+    last_of_run = np.ones(ts.size, dtype=bool)
+    last_of_run[:-1] = ts[1:] != ts[:-1]
+    return ts[last_of_run], values[last_of_run]
+
+
+def _checked(
+    ts: NDArray[np.int64], values: NDArray[np.float64], *, finite: bool = True
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    ts_in, values_in = np.asarray(ts), np.asarray(values)
+    if ts_in.ndim != 1 or values_in.ndim != 1 or ts_in.size != values_in.size:
+        raise ValueError("ts and values must be 1-D arrays of the same length")
+    if ts_in.size and not np.can_cast(ts_in.dtype, np.int64):
+        raise TypeError(f"timestamps must be int64, not {ts_in.dtype}")
+    if values_in.size and (
+        values_in.dtype.kind != "f" or not np.can_cast(values_in.dtype, np.float64)
+    ):
+        raise TypeError(f"values must be float64, not {values_in.dtype}")
+    ts_out = np.ascontiguousarray(ts_in, dtype=np.int64)
+    values_out = np.ascontiguousarray(values_in, dtype=np.float64)
+    if not bool(np.all(ts_out[1:] > ts_out[:-1])):
+        raise ValueError("timestamps must be strictly increasing")
+    if finite and not bool(np.all(np.isfinite(values_out))):
+        raise ValueError("values must be finite (no NaN or infinity)")
+    return ts_out, values_out
+
+
+def _header(blob: bytes) -> tuple[SegmentInfo, int]:
+    if len(blob) < 4:
+        raise ValueError("segment blob too short")
+    if blob[0] != FORMAT_VERSION:
+        raise ValueError(f"unknown segment format version {blob[0]}")
+    try:
+        mode = ValueMode(blob[1] & ~NEGATIVE_ZEROS)
+    except ValueError:
+        raise ValueError(f"unknown value mode {blob[1]}") from None
+    scale = blob[2]
+    if scale > MAX_DECIMAL_SCALE or (scale and mode is not ValueMode.DECIMAL):
+        raise ValueError(f"bad decimal scale {scale}")
+    count, at = _read_varint(blob, 3)
+    negative_zeros: tuple[int, ...] = ()
+    if blob[1] & NEGATIVE_ZEROS:
+        if mode is not ValueMode.DECIMAL:
+            raise ValueError("negative zeros are listed in decimal mode only")
+        how_many, at = _read_varint(blob, at)
+        positions, position = [], 0
+        for _ in range(min(how_many, count)):
+            gap, at = _read_varint(blob, at)
+            position += gap
+            positions.append(position)
+        if len(positions) != how_many or (positions and positions[-1] >= count):
+            raise ValueError("bad list of negative zeros")
+        negative_zeros = tuple(positions)
+    return SegmentInfo(FORMAT_VERSION, mode, scale, count, negative_zeros), at
+
+
+def _read_varint(blob: bytes, at: int) -> tuple[int, int]:
+    """One varint at `at` and where the next byte is: plain Python, a few bytes at most."""
+    value = shift = 0
+    for end in range(at, min(len(blob), at + 10)):
+        value |= (blob[end] & 0x7F) << shift
+        shift += 7
+        if blob[end] < 0x80:
+            return value, end + 1
+    raise ValueError("segment header holds a bad varint")
+
+
+def _value_candidates(
+    values: NDArray[np.float64],
+) -> list[tuple[ValueMode, int, bytes, NDArray[np.int64]]]:
+    candidates = []
+    none = np.zeros(0, dtype=np.int64)
+    # Rounded readings that cross zero give -0.0, which no integer scales back to: decimal
+    # mode lists where they are and stores 0.
+    negative_zeros = np.flatnonzero((values == 0) & np.signbit(values))
+    decimal = _to_decimal(np.where(values == 0, 0.0, values) if negative_zeros.size else values)
+    if decimal is not None:
+        scale, ints = decimal
+        diffs = np.diff(ints, prepend=np.int64(0))
+        # Decimal data (what sensors report) takes decimal mode without trying the others:
+        # they are rarely smaller and cost three quarters of the encoding time.
+        return [(ValueMode.DECIMAL, scale, _varint_encode(_zigzag(diffs)), negative_zeros)]
+    bits = values.view(np.uint64)
+    xors = bits ^ np.concatenate((np.zeros(1, dtype=np.uint64), bits[:-1]))
+    candidates.append((ValueMode.XOR, 0, _varint_encode(xors), none))
+    candidates.append((ValueMode.RAW, 0, values.astype("<f8").tobytes(), none))
+    return candidates
+
+
+def _to_decimal(values: NDArray[np.float64]) -> tuple[int, NDArray[np.int64]] | None:
+    """The smallest scale k, with the ints, at which `_from_decimal` gives `values` back exactly."""
+    target = values.view(np.int64)
+    for scale in range(MAX_DECIMAL_SCALE + 1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = np.rint(values * np.float64(10**scale))
+        if not bool(np.all(np.abs(scaled) <= _TWO_53)):
+            return None  # a larger scale only grows the magnitudes
+        ints = scaled.astype(np.int64)
+        if np.array_equal(_from_decimal(ints, scale).view(np.int64), target):
+            return scale, ints
+    return None
+
+
+def _from_decimal(ints: NDArray[np.int64], scale: int) -> NDArray[np.float64]:
+    floats = ints.astype(np.float64)
+    return floats if scale == 0 else floats / np.float64(10**scale)
+
+
+def _ts_stream(ts: NDArray[np.int64]) -> NDArray[np.int64]:
+    deltas = np.diff(ts)  # wraps mod 2**64 like everything here, undone by the cumsums
+    return np.concatenate((ts[:1], deltas[:1], np.diff(deltas)))
+
+
+def _ts_unstream(stream: NDArray[np.int64]) -> NDArray[np.int64]:
+    deltas = np.cumsum(stream[1:])
+    return np.cumsum(np.concatenate((stream[:1], deltas)))
+
+
+def _zigzag(x: NDArray[np.int64]) -> NDArray[np.uint64]:
+    return ((x << 1) ^ (x >> 63)).view(np.uint64)
+
+
+def _unzigzag(u: NDArray[np.uint64]) -> NDArray[np.int64]:
+    return ((u >> _U64(1)) ^ (_U64(0) - (u & _U64(1)))).view(np.int64)
+
+
+def _varint_encode(u: NDArray[np.uint64]) -> bytes:
+    """LEB128 of every value, vectorised: each value repeated once per byte it needs."""
+    lengths = 1 + np.searchsorted(_VARINT_STEPS, u, side="right")
+    ends = np.cumsum(lengths)
+    position = np.arange(ends[-1] if ends.size else 0) - np.repeat(ends - lengths, lengths)
+    groups = np.repeat(u, lengths) >> (_SEVEN * position.astype(np.uint64))
+    out = (groups & _LOW7).astype(np.uint8) | np.uint8(0x80)
+    out[ends - 1] &= np.uint8(0x7F)
+    return out.tobytes()
+
+
+def _varint_decode(data: bytes) -> NDArray[np.uint64]:
+    """Inverse of `_varint_encode`: terminators end groups, each byte shifted by its place."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(b < 0x80)
+    if b.size and (ends.size == 0 or ends[-1] != b.size - 1):
+        raise ValueError("truncated varint")
+    if ends.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts + 1
+    if int(lengths.max()) > 10:
+        raise ValueError("varint longer than 64 bits")
+    position = np.arange(b.size) - np.repeat(starts, lengths)
+    parts = (b & np.uint8(0x7F)).astype(np.uint64) << (_SEVEN * position.astype(np.uint64))
+    return np.add.reduceat(parts, starts)

@@ -1,0 +1,32 @@
+"""Fixtures for the storage tests: the hot paths' driver connection, and moving compaction."""
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tests.integration.api.conftest import (  # noqa: F401  (fixtures shared with the API tests)
+    Fleet,
+    Tenant,
+    acme,
+    app,
+    client,
+    create_fleet,
+    fleet,
+    globex,
+    make_tenant,
+)
+
+pytestmark = pytest.mark.api
+
+
+@pytest.fixture
+async def driver(connection: AsyncConnection) -> Any:
+    """The psycopg connection under the test's transaction (rolled back at the end)."""
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+async def set_compacted_through(driver: Any, when: datetime) -> None:
+    await driver.execute("UPDATE storage_state SET compacted_through = %s WHERE id = 1", (when,))
