@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.Column("chunk_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("first_ts", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_ts", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
         sa.Column("min", sa.Double(), nullable=False),
         sa.Column("max", sa.Double(), nullable=False),
         sa.Column("sum", sa.Double(), nullable=False),
@@ -96,7 +96,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "storage_state",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("compacted_through", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("id = 1", name=op.f("ck_storage_state_one_row")),
         sa.PrimaryKeyConstraint("id", name="pk_storage_state"),
@@ -107,13 +107,11 @@ def upgrade() -> None:
         SELECT 1, date_trunc('hour', coalesce(min(ts), now()), 'UTC') FROM measurements
         """
     )
-    op.add_column("organizations", sa.Column("retention_days", sa.Integer(), nullable=True))
-    # A check on a new, all-NULL column: nothing to validate.
+    # A new column, NULL in every row: its check holds at once.
     op.execute(
-        "ALTER TABLE organizations ADD CONSTRAINT ck_organizations_positive "
-        "CHECK (retention_days >= 1) NOT VALID"
+        "ALTER TABLE organizations ADD COLUMN retention_days bigint "
+        "CONSTRAINT ck_organizations_positive CHECK (retention_days >= 1)"
     )
-    op.execute("ALTER TABLE organizations VALIDATE CONSTRAINT ck_organizations_positive")
     op.execute(DELETE_POINTS_V5)
 
 
@@ -156,5 +154,4 @@ def downgrade() -> None:
     op.execute("ALTER INDEX measurements_flat_pkey RENAME TO pk_measurements")
     op.drop_table("storage_state")
     op.drop_table("segments")
-    op.execute("ALTER TABLE organizations DROP CONSTRAINT ck_organizations_positive")
     op.drop_column("organizations", "retention_days")

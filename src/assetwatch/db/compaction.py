@@ -53,7 +53,7 @@ INSERT INTO segments (signal_id, chunk_start, first_ts, last_ts, count, min, max
 SELECT * FROM unnest(
     CAST(%(signal_id)s AS bigint[]), CAST(%(chunk_start)s AS timestamptz[]),
     CAST(%(first_ts)s AS timestamptz[]), CAST(%(last_ts)s AS timestamptz[]),
-    CAST(%(count)s AS integer[]), CAST(%(min)s AS float8[]), CAST(%(max)s AS float8[]),
+    CAST(%(count)s AS bigint[]), CAST(%(min)s AS float8[]), CAST(%(max)s AS float8[]),
     CAST(%(sum)s AS float8[]), CAST(%(points)s AS bytea[])
 )
 ON CONFLICT (signal_id, chunk_start) DO UPDATE SET

@@ -10,7 +10,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
-    Integer,
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
@@ -52,7 +51,9 @@ organizations = Table(
     Column("name", Text, nullable=False),
     _created_at(),
     # Days its telemetry is kept; NULL: the deployment's default (RETENTION_DAYS).
-    Column("retention_days", Integer, CheckConstraint("retention_days >= 1", name="positive")),
+    Column(
+        "retention_days", BigInteger, CheckConstraint("retention_days >= 1", name="positive")
+    ),
 )
 
 api_keys = Table(
@@ -160,7 +161,7 @@ segments = Table(
     Column("chunk_start", DateTime(timezone=True), nullable=False),
     Column("first_ts", DateTime(timezone=True), nullable=False),
     Column("last_ts", DateTime(timezone=True), nullable=False),
-    Column("count", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
     Column("min", Double, nullable=False),
     Column("max", Double, nullable=False),
     Column("sum", Double, nullable=False),
@@ -179,7 +180,7 @@ segments = Table(
 storage_state = Table(
     "storage_state",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("compacted_through", DateTime(timezone=True), nullable=False),
     CheckConstraint("id = 1", name="one_row"),
 )

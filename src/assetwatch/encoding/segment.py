@@ -364,9 +364,31 @@ def _varint_encode(u: NDArray[np.uint64]) -> bytes:
 
 
 def _varint_decode(data: bytes) -> NDArray[np.uint64]:
-    """Inverse of `_varint_encode`: terminators end groups, each byte shifted by its place."""
+    """Inverse of `_varint_encode`: terminators end groups, each byte shifted by its place.
+
+    Most varints of a segment are one byte (zero delta-of-deltas, small value steps): those are
+    taken as they are, and only the few longer groups go through the shifts."""
     b = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(b < 0x80)
+    if ends.size and ends.size > b.size // 2 and ends[-1] == b.size - 1:
+        starts = np.empty_like(ends)
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+        values = b[ends].astype(np.uint64)
+        long = np.flatnonzero(ends != starts)
+        if long.size:
+            lengths = ends[long] - starts[long] + 1
+            if int(lengths.max()) > 10:
+                raise ValueError("varint longer than 64 bits")
+            index = _ranges(starts[long], lengths)
+            position = np.arange(index.size) - np.repeat(
+                np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths
+            )
+            parts = (b[index] & np.uint8(0x7F)).astype(np.uint64) << (
+                _SEVEN * position.astype(np.uint64)
+            )
+            values[long] = np.add.reduceat(parts, np.concatenate(([0], np.cumsum(lengths)[:-1])))
+        return values
     if b.size and (ends.size == 0 or ends[-1] != b.size - 1):
         raise ValueError("truncated varint")
     if ends.size == 0:

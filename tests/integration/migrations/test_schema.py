@@ -30,7 +30,7 @@ EXPECTED_COLUMNS = {
         "slug": "citext",
         "name": "text",
         "created_at": TIMESTAMPTZ,
-        "retention_days": "integer",
+        "retention_days": "bigint",
     },
     "api_keys": {
         "id": "bigint",
@@ -69,13 +69,13 @@ EXPECTED_COLUMNS = {
         "chunk_start": TIMESTAMPTZ,
         "first_ts": TIMESTAMPTZ,
         "last_ts": TIMESTAMPTZ,
-        "count": "integer",
+        "count": "bigint",
         "min": "double precision",
         "max": "double precision",
         "sum": "double precision",
         "points": "bytea",
     },
-    "storage_state": {"id": "integer", "compacted_through": TIMESTAMPTZ},
+    "storage_state": {"id": "bigint", "compacted_through": TIMESTAMPTZ},
 }
 # partition: (parent, bound)
 PARTITIONS = {"measurements_default": ("measurements", "DEFAULT")}
