@@ -78,9 +78,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="aw-ingest-") as tmp, embedded_postgres(
-        Path(tmp)
-    ) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="aw-ingest-") as tmp,
+        embedded_postgres(Path(tmp)) as url,
+    ):
         admin = url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("CREATE DATABASE plain")

@@ -51,9 +51,7 @@ organizations = Table(
     Column("name", Text, nullable=False),
     _created_at(),
     # Days its telemetry is kept; NULL: the deployment's default (RETENTION_DAYS).
-    Column(
-        "retention_days", BigInteger, CheckConstraint("retention_days >= 1", name="positive")
-    ),
+    Column("retention_days", BigInteger, CheckConstraint("retention_days >= 1", name="positive")),
 )
 
 api_keys = Table(
