@@ -2,8 +2,9 @@
 
 A partition is made as a plain table, then attached (a SHARE UPDATE EXCLUSIVE lock on the parent:
 ingest and reads go on). Dropping one needs an ACCESS EXCLUSIVE lock on the parent, taken first
-(so it cannot deadlock with an insert into the partition) and given up after `lock_timeout`:
-reads and writes queue behind it for at most that long, and a later cycle tries again.
+(so it cannot deadlock with an insert into the partition), then on the partition, each given up
+after `lock_timeout`: reads and writes queue behind it for at most that long, and a later cycle
+tries again.
 """
 
 import logging
@@ -104,17 +105,23 @@ async def create_ahead(
 async def drop_compacted(
     conn: AsyncConnection[Any], compacted_through: datetime, *, lock_timeout_ms: int
 ) -> int:
-    """Drop the empty partitions of compacted hours; the count. One still holding a point
-    (written after its hour was compacted) waits for the next late-point compaction."""
+    """Drop the empty partitions of compacted hours; the count.
+
+    A partition still holding a point (written after its hour was compacted) waits for the next
+    late-point compaction; one busy (autovacuum on it, say) for the next cycle. Only the parent
+    is locked first (`ONLY`: not every partition), then the one partition."""
     dropped = 0
     for hour in await hourly_partitions(conn):
         if hour + CHUNK > compacted_through:
             break
         name = sql.Identifier(partition_name(hour))
+        parent_locked = False
         try:
             async with conn.transaction():
                 await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-                await conn.execute("LOCK TABLE measurements IN ACCESS EXCLUSIVE MODE")
+                await conn.execute("LOCK TABLE ONLY measurements IN ACCESS EXCLUSIVE MODE")
+                parent_locked = True
+                await conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(name))
                 cursor = await conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(name))
                 row = await cursor.fetchone()
                 if row is not None and row[0]:
@@ -122,6 +129,8 @@ async def drop_compacted(
                 await conn.execute(sql.SQL("DROP TABLE {}").format(name))
             dropped += 1
         except psycopg.errors.LockNotAvailable:
-            log.info("partition for %s not dropped: the table was busy; next cycle", hour)
-            break
+            if not parent_locked:
+                log.info("partitions not dropped: the table was busy; next cycle")
+                break
+            log.info("partition for %s not dropped: it was busy; next cycle", hour)
     return dropped

@@ -700,3 +700,32 @@ async def test_migration_0005_with_data_compacts_it_and_its_downgrade_restores_i
             )
         ).fetchall()
         assert [bytes(b) for (b,) in raw][1:] == [struct.pack(">d", v) for v in odd[1:]]
+
+
+async def test_a_busy_partition_is_skipped_and_the_others_are_dropped(
+    fresh_database_url: str,
+) -> None:
+    """As autovacuum holds a partition: that one waits for the next cycle, the rest go now."""
+    migrations.upgrade(fresh_database_url)
+    conn = await connect(fresh_database_url)
+    async with conn:
+        now = await db_now(conn)
+        first = floor_hour(now) - 6 * CHUNK
+        await partitions.create_ahead(conn, first, 2 * CHUNK, lock_timeout_ms=1000)
+        made = [h for h in await partitions.hourly_partitions(conn) if h < first + 3 * CHUNK]
+        assert len(made) == 3
+        busy = sql.Identifier(partitions.partition_name(made[1]))
+        holder = await connect(fresh_database_url)
+        async with holder:
+            await holder.set_autocommit(False)
+            await holder.execute(
+                sql.SQL("LOCK TABLE {} IN SHARE UPDATE EXCLUSIVE MODE").format(busy)
+            )
+            dropped = await partitions.drop_compacted(conn, first + 3 * CHUNK, lock_timeout_ms=100)
+            assert dropped == 2
+            left = set(await partitions.hourly_partitions(conn))
+            assert made[1] in left
+            assert made[0] not in left
+            assert made[2] not in left
+            await holder.rollback()
+        assert await partitions.drop_compacted(conn, first + 3 * CHUNK, lock_timeout_ms=100) == 1
