@@ -105,13 +105,7 @@ def decode(blob: bytes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The timestamps and values `encode` was given, bit for bit."""
     info, offset = _header(blob)
     n = info.count
-    inflate = zlib.decompressobj()
-    try:
-        payload = inflate.decompress(blob[offset:])
-    except zlib.error as error:
-        raise ValueError(f"segment payload is not a zlib stream: {error}") from None
-    if not inflate.eof or inflate.unused_data:
-        raise ValueError("segment payload is truncated or followed by junk")
+    payload = _inflate(blob, offset)
     raw = info.mode is ValueMode.RAW
     split = len(payload) - 8 * n if raw else len(payload)
     if split < 0:
@@ -142,15 +136,8 @@ def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float
         if info.mode is ValueMode.RAW:
             raw.append((len(infos), blob))
             continue
-        inflate = zlib.decompressobj()
-        try:
-            payload = inflate.decompress(blob[offset:])
-        except zlib.error as error:
-            raise ValueError(f"segment payload is not a zlib stream: {error}") from None
-        if not inflate.eof or inflate.unused_data:
-            raise ValueError("segment payload is truncated or followed by junk")
         infos.append(info)
-        payloads.append(payload)
+        payloads.append(_inflate(blob, offset))
     if raw:  # rare: decode one by one, in order
         parts = [decode(blob) for blob in blobs]
         return _joined([p[0] for p in parts]), _joined([p[1] for p in parts])
@@ -187,6 +174,18 @@ def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float
         if info.negative_zeros:
             values[[start + i for i in info.negative_zeros]] = -0.0
     return ts, values
+
+
+def _inflate(blob: bytes, offset: int) -> bytes:
+    """The payload after the header: exactly one whole zlib stream."""
+    inflate = zlib.decompressobj()
+    try:
+        payload = inflate.decompress(blob[offset:])
+    except zlib.error as error:
+        raise ValueError(f"segment payload is not a zlib stream: {error}") from None
+    if not inflate.eof or inflate.unused_data:
+        raise ValueError("segment payload is truncated or followed by junk")
+    return payload
 
 
 def _joined(arrays: list[NDArray[Any]]) -> NDArray[Any]:

