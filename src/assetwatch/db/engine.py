@@ -130,7 +130,7 @@ def create_database(settings: Settings, url: str | None = None) -> Database:
             "autocommit": True,
             "connect_timeout": settings.db_connect_timeout,
             # psycopg's automatic prepared statements switch the range read to a generic plan
-            # that scans and sorts (7x slower, shared/notes/performance-facts.md); custom plans
+            # that scans and sorts (7x slower, measured: NARRATIVE.md); custom plans
             # keep the primary-key range scan.
             "options": options,
             "application_name": "assetwatch",

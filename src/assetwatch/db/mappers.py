@@ -13,7 +13,7 @@ installs two small hooks on each mapped class, and `clear_mappers()` removes the
    out, then writes the validated value through SQLAlchemy's instrumented attribute, so the
    change is recorded and flushed as one UPDATE (none when the value is unchanged).
 
-See NARRATIVE.md and shared notes for why each piece is needed.
+See NARRATIVE.md for why each piece is needed.
 """
 
 from typing import Any
