@@ -23,7 +23,8 @@ from fastapi import FastAPI, Request, Response
 from psycopg_pool import AsyncConnectionPool
 
 from assetwatch.db.queries import END_OF_TIME, INGEST, BinaryArray
-from assetwatch.db.telemetry_reads import READINGS, merge_readings, readings_params
+from assetwatch.db.telemetry_merge import merge_readings
+from assetwatch.db.telemetry_reads import READINGS, readings_params
 from assetwatch.domain.measurements import EARLIEST
 
 INGEST_SQL = INGEST.sql

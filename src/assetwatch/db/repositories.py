@@ -10,7 +10,7 @@ from psycopg import AsyncConnection
 from sqlalchemy import ColumnElement, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assetwatch.db import queries, tables, telemetry_reads
+from assetwatch.db import queries, tables, telemetry_merge, telemetry_reads
 from assetwatch.db.errors import translated_integrity_errors
 from assetwatch.domain import (
     ApiKey,
@@ -202,7 +202,7 @@ class SqlMeasurementRepository:
         high = queries.END_OF_TIME if end is None else end
         params = telemetry_reads.readings_params(organization_id, signal_id, low, high, limit)
         rows = await self._rows(telemetry_reads.READINGS[descending], params)
-        return telemetry_reads.merge_readings(rows, low, high, descending=descending, limit=limit)
+        return telemetry_merge.merge_readings(rows, low, high, descending=descending, limit=limit)
 
     async def rollups(
         self,
@@ -219,7 +219,7 @@ class SqlMeasurementRepository:
             **telemetry_reads.rollups_params(start, end, bucket),
         }
         rows = await self._rows(telemetry_reads.ROLLUPS, params)
-        return telemetry_reads.merge_rollups(rows, start, end, bucket).get(signal_id, [])
+        return telemetry_merge.merge_rollups(rows, start, end, bucket).get(signal_id, [])
 
     async def asset_rollups(
         self,
@@ -238,7 +238,7 @@ class SqlMeasurementRepository:
             **telemetry_reads.rollups_params(start, end, bucket),
         }
         rows = await self._rows(telemetry_reads.ASSET_ROLLUPS, params)
-        return telemetry_reads.merge_rollups(rows, start, end, bucket)
+        return telemetry_merge.merge_rollups(rows, start, end, bucket)
 
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
         params = {"organization_id": organization_id, "asset_id": asset_id}

@@ -38,6 +38,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from assetwatch.encoding.varint import (
+    decode_varints,
+    encode_varints,
+    ranges,
+    read_varint,
+    segmented_cumsum,
+    unzigzag,
+    zigzag,
+)
+
 FORMAT_VERSION = 1
 NEGATIVE_ZEROS = 0x80  # flag on the mode byte: a list of -0.0 positions follows the count
 MAX_DECIMAL_SCALE = 15
@@ -59,11 +69,6 @@ _STRATEGIES = {
     ValueMode.RAW: (zlib.Z_DEFAULT_STRATEGY,),
 }
 
-_U64 = np.uint64
-_SEVEN = _U64(7)
-_LOW7 = _U64(0x7F)
-# A value needs 1 + (how many of these it reaches) bytes as a varint.
-_VARINT_STEPS = np.array([1 << (7 * i) for i in range(1, 10)], dtype=np.uint64)
 _TWO_53 = float(2**53)
 
 
@@ -80,15 +85,15 @@ def encode(ts: NDArray[np.int64], values: NDArray[np.float64]) -> bytes:
     """One blob of both streams; ValueError unless ts strictly increase and values are finite."""
     ts, values = _checked(ts, values)
     n = ts.size
-    header_count = _varint_encode(np.array([n], dtype=np.uint64))
-    ts_bytes = _varint_encode(_zigzag(_ts_stream(ts)))
+    header_count = encode_varints(np.array([n], dtype=np.uint64))
+    ts_bytes = encode_varints(zigzag(_ts_stream(ts)))
     best: bytes | None = None
     for mode, scale, value_bytes, negative_zeros in _value_candidates(values):
         flags, header = 0, header_count
         if negative_zeros.size:
             flags = NEGATIVE_ZEROS
             gaps = np.diff(negative_zeros, prepend=0)
-            header += _varint_encode(
+            header += encode_varints(
                 np.concatenate(([negative_zeros.size], gaps)).astype(np.uint64)
             )
         for strategy in _STRATEGIES[mode]:
@@ -110,14 +115,14 @@ def decode(blob: bytes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     split = len(payload) - 8 * n if raw else len(payload)
     if split < 0:
         raise ValueError("segment payload too short for its raw values")
-    ints = _varint_decode(payload[:split])
+    ints = decode_varints(payload[:split])
     if ints.size != (n if raw else 2 * n):
         raise ValueError(f"segment payload holds {ints.size} varints for {n} points")
-    ts = _ts_unstream(_unzigzag(ints[:n]))
+    ts = _ts_unstream(unzigzag(ints[:n]))
     if raw:
         values = np.frombuffer(payload[split:], dtype="<f8").astype(np.float64)
     elif info.mode is ValueMode.DECIMAL:
-        values = _from_decimal(np.cumsum(_unzigzag(ints[n:])), info.scale)
+        values = _from_decimal(np.cumsum(unzigzag(ints[n:])), info.scale)
     else:
         values = np.bitwise_xor.accumulate(ints[n:]).view(np.float64)
     if info.negative_zeros:
@@ -144,26 +149,26 @@ def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float
     if not infos:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     counts = np.array([info.count for info in infos], dtype=np.int64)
-    ints = _varint_decode(b"".join(payloads))
+    ints = decode_varints(b"".join(payloads))
     if ints.size != 2 * int(counts.sum()):
         raise ValueError(f"segment payloads hold {ints.size} varints for {counts.sum()} points")
     # Each payload: n timestamp varints, then n value varints. Split the two streams.
     payload_starts = np.concatenate(([0], np.cumsum(2 * counts)[:-1]))
-    ts_index = _ranges(payload_starts, counts)
-    ts_stream = _unzigzag(ints[ts_index])
+    ts_index = ranges(payload_starts, counts)
+    ts_stream = unzigzag(ints[ts_index])
     value_stream = ints[ts_index + np.repeat(counts, counts)]
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     nonempty = counts > 0
     firsts = ts_stream[starts[nonempty]]
     ts_stream[starts[nonempty]] = 0  # t0 leaves the delta stream, added back below
-    deltas = _segmented_cumsum(ts_stream, starts, counts)
-    ts = _segmented_cumsum(deltas, starts, counts) + np.repeat(firsts, counts[nonempty])
+    deltas = segmented_cumsum(ts_stream, starts, counts)
+    ts = segmented_cumsum(deltas, starts, counts) + np.repeat(firsts, counts[nonempty])
     modes = np.repeat(np.array([info.mode for info in infos], dtype=np.int64), counts)
     values = np.empty(ts.size, dtype=np.float64)
     decimal = modes == ValueMode.DECIMAL
     if decimal.any():
         scales = np.repeat(np.array([10.0**info.scale for info in infos]), counts)
-        ints_dec = _segmented_cumsum(_unzigzag(value_stream), starts, counts)
+        ints_dec = segmented_cumsum(unzigzag(value_stream), starts, counts)
         values[decimal] = ints_dec[decimal].astype(np.float64) / scales[decimal]
     if not decimal.all():
         prefix = np.bitwise_xor.accumulate(value_stream)
@@ -190,22 +195,6 @@ def _inflate(blob: bytes, offset: int) -> bytes:
 
 def _joined(arrays: list[NDArray[Any]]) -> NDArray[Any]:
     return np.concatenate(arrays) if arrays else np.zeros(0)
-
-
-def _ranges(starts: NDArray[np.int64], lengths: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The indices start, start + 1, ... of every (start, length), concatenated."""
-    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - offsets, lengths)
-
-
-def _segmented_cumsum(
-    x: NDArray[np.int64], starts: NDArray[np.int64], lengths: NDArray[np.int64]
-) -> NDArray[np.int64]:
-    """A cumulative sum that restarts at each segment (wrapping mod 2**64, as the format)."""
-    total = np.cumsum(x)
-    nonempty = lengths > 0
-    base = total[starts[nonempty]] - x[starts[nonempty]]
-    return total - np.repeat(base, lengths[nonempty])
 
 
 def describe(blob: bytes) -> SegmentInfo:
@@ -264,32 +253,21 @@ def _header(blob: bytes) -> tuple[SegmentInfo, int]:
     scale = blob[2]
     if scale > MAX_DECIMAL_SCALE or (scale and mode is not ValueMode.DECIMAL):
         raise ValueError(f"bad decimal scale {scale}")
-    count, at = _read_varint(blob, 3)
+    count, at = read_varint(blob, 3)
     negative_zeros: tuple[int, ...] = ()
     if blob[1] & NEGATIVE_ZEROS:
         if mode is not ValueMode.DECIMAL:
             raise ValueError("negative zeros are listed in decimal mode only")
-        how_many, at = _read_varint(blob, at)
+        how_many, at = read_varint(blob, at)
         positions, position = [], 0
         for _ in range(min(how_many, count)):
-            gap, at = _read_varint(blob, at)
+            gap, at = read_varint(blob, at)
             position += gap
             positions.append(position)
         if len(positions) != how_many or (positions and positions[-1] >= count):
             raise ValueError("bad list of negative zeros")
         negative_zeros = tuple(positions)
     return SegmentInfo(FORMAT_VERSION, mode, scale, count, negative_zeros), at
-
-
-def _read_varint(blob: bytes, at: int) -> tuple[int, int]:
-    """One varint at `at` and where the next byte is: plain Python, a few bytes at most."""
-    value = shift = 0
-    for end in range(at, min(len(blob), at + 10)):
-        value |= (blob[end] & 0x7F) << shift
-        shift += 7
-        if blob[end] < 0x80:
-            return value, end + 1
-    raise ValueError("segment header holds a bad varint")
 
 
 def _value_candidates(
@@ -306,10 +284,10 @@ def _value_candidates(
         diffs = np.diff(ints, prepend=np.int64(0))
         # Decimal data (what sensors report) takes decimal mode without trying the others:
         # they are rarely smaller and cost three quarters of the encoding time.
-        return [(ValueMode.DECIMAL, scale, _varint_encode(_zigzag(diffs)), negative_zeros)]
+        return [(ValueMode.DECIMAL, scale, encode_varints(zigzag(diffs)), negative_zeros)]
     bits = values.view(np.uint64)
     xors = bits ^ np.concatenate((np.zeros(1, dtype=np.uint64), bits[:-1]))
-    candidates.append((ValueMode.XOR, 0, _varint_encode(xors), none))
+    candidates.append((ValueMode.XOR, 0, encode_varints(xors), none))
     candidates.append((ValueMode.RAW, 0, values.astype("<f8").tobytes(), none))
     return candidates
 
@@ -341,61 +319,3 @@ def _ts_stream(ts: NDArray[np.int64]) -> NDArray[np.int64]:
 def _ts_unstream(stream: NDArray[np.int64]) -> NDArray[np.int64]:
     deltas = np.cumsum(stream[1:])
     return np.cumsum(np.concatenate((stream[:1], deltas)))
-
-
-def _zigzag(x: NDArray[np.int64]) -> NDArray[np.uint64]:
-    return ((x << 1) ^ (x >> 63)).view(np.uint64)
-
-
-def _unzigzag(u: NDArray[np.uint64]) -> NDArray[np.int64]:
-    return ((u >> _U64(1)) ^ (_U64(0) - (u & _U64(1)))).view(np.int64)
-
-
-def _varint_encode(u: NDArray[np.uint64]) -> bytes:
-    """LEB128 of every value, vectorised: each value repeated once per byte it needs."""
-    lengths = 1 + np.searchsorted(_VARINT_STEPS, u, side="right")
-    ends = np.cumsum(lengths)
-    position = np.arange(ends[-1] if ends.size else 0) - np.repeat(ends - lengths, lengths)
-    groups = np.repeat(u, lengths) >> (_SEVEN * position.astype(np.uint64))
-    out = (groups & _LOW7).astype(np.uint8) | np.uint8(0x80)
-    out[ends - 1] &= np.uint8(0x7F)
-    return out.tobytes()
-
-
-def _varint_decode(data: bytes) -> NDArray[np.uint64]:
-    """Inverse of `_varint_encode`: terminators end groups, each byte shifted by its place.
-
-    Most varints of a segment are one byte (zero delta-of-deltas, small value steps): those are
-    taken as they are, and only the few longer groups go through the shifts."""
-    b = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(b < 0x80)
-    if ends.size and ends.size > b.size // 2 and ends[-1] == b.size - 1:
-        starts = np.empty_like(ends)
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
-        values = b[ends].astype(np.uint64)
-        long = np.flatnonzero(ends != starts)
-        if long.size:
-            lengths = ends[long] - starts[long] + 1
-            if int(lengths.max()) > 10:
-                raise ValueError("varint longer than 64 bits")
-            index = _ranges(starts[long], lengths)
-            position = np.arange(index.size) - np.repeat(
-                np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths
-            )
-            parts = (b[index] & np.uint8(0x7F)).astype(np.uint64) << (
-                _SEVEN * position.astype(np.uint64)
-            )
-            values[long] = np.add.reduceat(parts, np.concatenate(([0], np.cumsum(lengths)[:-1])))
-        return values
-    if b.size and (ends.size == 0 or ends[-1] != b.size - 1):
-        raise ValueError("truncated varint")
-    if ends.size == 0:
-        return np.zeros(0, dtype=np.uint64)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    lengths = ends - starts + 1
-    if int(lengths.max()) > 10:
-        raise ValueError("varint longer than 64 bits")
-    position = np.arange(b.size) - np.repeat(starts, lengths)
-    parts = (b & np.uint8(0x7F)).astype(np.uint64) << (_SEVEN * position.astype(np.uint64))
-    return np.add.reduceat(parts, starts)
