@@ -1,7 +1,7 @@
 """Alembic environment: URL from the CLI or settings, metadata from assetwatch.db.tables.
 
 Online runs hold a PostgreSQL advisory lock for their whole duration (see
-`assetwatch.db.migrations.migration_lock`), so two `migrate` Jobs started at once serialise: the
+`assetwatch.db.migration_lock`), so two `migrate` Jobs started at once serialise: the
 second waits, then finds nothing left to do. Each revision runs in its own transaction; a revision
 that must not (CREATE INDEX CONCURRENTLY) steps out with `op.get_context().autocommit_block()`.
 
@@ -20,6 +20,7 @@ from alembic import context
 from sqlalchemy import Connection, Engine, create_engine, pool, text
 
 from assetwatch.config import get_settings, normalise_database_url
+from assetwatch.db.migration_lock import migration_lock
 from assetwatch.db.migrations import (
     AUTOGENERATE_OPTIONS,
     DEFAULT_LOCK_TIMEOUT,
@@ -27,7 +28,6 @@ from assetwatch.db.migrations import (
     OFFLINE_URL,
     RUN_ATTRIBUTE,
     Run,
-    migration_lock,
     session_settings,
 )
 from assetwatch.db.tables import metadata

@@ -29,7 +29,9 @@ def test_json_lines_carry_message_level_and_extra_fields() -> None:
 
 
 def test_auto_picks_json_when_not_a_terminal() -> None:
-    json.loads(_emit("auto"))  # StringIO is not a TTY
+    entry = json.loads(_emit("auto"))  # StringIO is not a TTY
+    assert (entry["msg"], entry["logger"]) == ("GET /v1/assets", "assetwatch.test")
+    assert (entry["request_id"], entry["status"]) == ("r1", 200)
 
 
 def test_console_lines_are_readable() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from assetwatch.domain import InvalidInput, NotFound, Role
-from assetwatch.services import seeding
+from assetwatch.services import seed_demo, seed_files, seed_scan, seeding
 from tests.unit.fakes import FakeUnitOfWork, seed_asset, seed_organization, state
 
 SKEW = timedelta(minutes=5)
@@ -423,10 +423,10 @@ async def test_a_later_shifted_seed_lands_on_the_first_seeds_grid(
 
 
 def test_the_step_is_a_second_when_no_signal_has_two_points() -> None:
-    scan = seeding._Scan()
-    scan.saw(seeding.Row(2, "A", "s", T0 + timedelta(seconds=7.5), 1.0))
+    scan = seed_scan.Scan()
+    scan.saw(seed_files.Row(2, "A", "s", T0 + timedelta(seconds=7.5), 1.0))
     assert scan.step == timedelta(seconds=1)
-    assert seeding.shift_for(scan, NOW) % timedelta(seconds=1) == timedelta(0)
+    assert seed_scan.shift_for(scan, NOW) % timedelta(seconds=1) == timedelta(0)
 
 
 # --- the demo tenant -----------------------------------------------------------------------------
@@ -436,7 +436,7 @@ async def test_the_demo_is_created_once_with_an_admin_key(tmp_path: Path) -> Non
     uow = FakeUnitOfWork()
     files = [write_catalogue(tmp_path, CATALOGUE), write_csv(tmp_path, week_rows())]
 
-    demo = await seeding.bootstrap_demo(uow, files, max_future=SKEW, now=NOW)
+    demo = await seed_demo.bootstrap_demo(uow, files, max_future=SKEW, now=NOW)
 
     assert demo is not None
     org = await uow.organizations.get_by_slug("demo")
@@ -448,21 +448,21 @@ async def test_the_demo_is_created_once_with_an_admin_key(tmp_path: Path) -> Non
     assert NOW - timedelta(minutes=10) < T0 + timedelta(minutes=55) + demo.report.shift <= NOW
 
     before = state(uow.store)
-    assert await seeding.bootstrap_demo(uow, files, max_future=SKEW, now=NOW) is None
+    assert await seed_demo.bootstrap_demo(uow, files, max_future=SKEW, now=NOW) is None
     assert state(uow.store) == before
 
 
 def test_the_committed_demo_data_is_valid_and_small() -> None:
     """data/demo parses, every row names a declared signal, and it stays small enough to ship."""
-    catalogues, measurements = seeding.split_files([PROJECT / "data" / "demo"])
+    catalogues, measurements = seed_files.split_files([PROJECT / "data" / "demo"])
     assert [p.name for p in catalogues] == ["assets.json"]
     assert [p.name for p in measurements] == ["measurements.csv"]
-    catalogue = seeding.read_catalogue(catalogues[0])
+    catalogue = seed_files.read_catalogue(catalogues[0])
     declared = {(a.name, s.name) for a in catalogue.assets for s in a.signals}
     assert len(catalogue.assets) >= 5
-    rows = list(seeding.read_rows(measurements[0]))
-    assert not [r for r in rows if isinstance(r, seeding.RowError)]
-    points = [r for r in rows if isinstance(r, seeding.Row)]
+    rows = list(seed_files.read_rows(measurements[0]))
+    assert not [r for r in rows if isinstance(r, seed_files.RowError)]
+    points = [r for r in rows if isinstance(r, seed_files.Row)]
     assert {(r.asset, r.signal) for r in points} == declared  # every signal has readings
     span = max(r.ts for r in points) - min(r.ts for r in points)
     assert timedelta(days=6) < span <= timedelta(days=7)

@@ -10,7 +10,11 @@ from tests.unit.fakes import FakeUnitOfWork
 async def test_creating_an_organisation_commits_it() -> None:
     uow = FakeUnitOfWork()
     org = await tenancy.create_organization(uow, "Acme", "Acme Farms")
-    assert (org.id, org.slug, uow.commits) == (1, "acme", 1)
+    assert (org.id, org.slug) == (1, "acme")
+    async with uow:  # a later unit of work finds it: it was committed, not rolled back
+        stored = await uow.organizations.get_by_slug("acme")
+    assert stored is not None
+    assert (stored.id, stored.name) == (1, "Acme Farms")
 
 
 async def test_a_duplicate_slug_is_a_conflict_and_nothing_more_is_written() -> None:

@@ -2,8 +2,8 @@
 
 `Uow` runs a use case's aggregates in one transaction; its hot-path statements (ingest, reads)
 each run on a pooled connection in autocommit (db/unit_of_work.py). The hot telemetry routes
-take both through one dependency, `Authorized`: each dependency FastAPI solves costs a request
-~0.015 ms, and the caller's lookup needs a unit of work anyway.
+take both through one dependency, `Authorized`: each dependency FastAPI solves adds to every
+request's CPU, and the caller's lookup needs a unit of work anyway.
 """
 
 from dataclasses import dataclass
@@ -31,8 +31,8 @@ async def get_key_cache(request: Request) -> KeyCache:
 
 
 @dataclass(frozen=True, slots=True)
-class Authorization:
-    """Who is calling, and the unit of work the request acts through."""
+class _Authorized:
+    """Who is calling, and the unit of work the request acts through (see `Authorized`)."""
 
     caller: Principal
     uow: UnitOfWork
@@ -47,40 +47,27 @@ def _bearer_token(scope: Scope) -> str | None:
     return None
 
 
-class _Bearer(HTTPBearer):
+class _BearerKey(HTTPBearer):
     """The caller, from `Authorization: Bearer <key>`, in one dependency: being an `HTTPBearer`
     it still declares the bearer scheme in OpenAPI, without a sub-dependency to solve on every
-    request."""
+    request. With `with_uow`, the caller comes with the unit of work it was looked up through."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, with_uow: bool) -> None:
         super().__init__(
             scheme_name="HTTPBearer",
             auto_error=False,
             description="an API key: `Authorization: Bearer aw_<prefix>_<secret>`",
         )
+        self.with_uow = with_uow
 
-    async def authorize(self, request: Request) -> Authorization:
+    async def __call__(self, request: Request) -> Principal | _Authorized:  # type: ignore[override]
         uow = await get_uow(request)
         caller = await authenticate(uow, await get_key_cache(request), _bearer_token(request.scope))
         request.scope.setdefault("state", {})["organization_id"] = caller.organization_id  # log
-        return Authorization(caller, uow)
-
-
-class _BearerCaller(_Bearer):
-    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
-        return (await self.authorize(request)).caller
-
-
-class _BearerAuthorization(_Bearer):
-    async def __call__(self, request: Request) -> Authorization:  # type: ignore[override]
-        return await self.authorize(request)
-
-
-get_caller = _BearerCaller()
-get_authorization = _BearerAuthorization()
+        return _Authorized(caller, uow) if self.with_uow else caller
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
-Caller = Annotated[Principal, Depends(get_caller)]
-Authorized = Annotated[Authorization, Depends(get_authorization)]
+Caller = Annotated[Principal, Depends(_BearerKey(with_uow=False))]
+Authorized = Annotated[_Authorized, Depends(_BearerKey(with_uow=True))]
 Cache = Annotated[KeyCache, Depends(get_key_cache)]

@@ -15,8 +15,8 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is larger than {limit} bytes")
 
 
-# No route reads a body sent with these: they pass untouched (the header scan and the receive
-# wrapper cost a hot read ~5 µs).
+# No route reads a body sent with these: they pass untouched, sparing the hot reads the header
+# scan and the receive wrapper.
 _BODILESS = frozenset({"GET", "HEAD"})
 
 

@@ -4,8 +4,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from assetwatch.domain.types import Timestamp
-from assetwatch.services.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from assetwatch.services.pagination import MAX_LIMIT
 
 BIGINT_MAX = 2**63 - 1
 
@@ -14,8 +13,5 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 CURSOR_MAX_LENGTH = 512
 CURSOR_HELP = "`next_cursor` from the previous page, unchanged"
 Cursor = Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH, description=CURSOR_HELP)]
-DEFAULT_PAGE_SIZE = DEFAULT_LIMIT
 # Query text goes into SQL parameters: PostgreSQL text cannot hold NUL.
 NO_NUL = r"^[^\x00]*$"
-# A query's instants obey the rule of every stored one (aware, representable in UTC).
-Instant = Timestamp

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from assetwatch.cli._common import database, err, run_use_case
 from assetwatch.config import get_settings
-from assetwatch.services import seeding
+from assetwatch.services import seed_demo, seeding
 
 
 class _RateColumn(ProgressColumn):
@@ -143,7 +143,7 @@ def client_base_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def demo_instructions(demo: seeding.DemoTenant, base: str) -> list[str]:
+def demo_instructions(demo: seed_demo.DemoTenant, base: str) -> list[str]:
     """The key and three curl commands that work, with the ids the seed just created."""
     report = demo.report
     auth = '-H "Authorization: Bearer $AW_KEY"'
@@ -173,22 +173,22 @@ def demo_instructions(demo: seeding.DemoTenant, base: str) -> list[str]:
 
 def bootstrap_demo(url: str, base: str, data: Path = DEMO_DATA) -> list[str]:
     """Create and seed the demo organisation on its first start; what to tell the user."""
-    exists = run_use_case(url, lambda uow: seeding.demo_exists(uow))
+    exists = run_use_case(url, lambda uow: seed_demo.demo_exists(uow))
     if exists:
         return [
-            f"demo organisation {seeding.DEMO_SLUG!r} exists (seeded on an earlier start). "
+            f"demo organisation {seed_demo.DEMO_SLUG!r} exists (seeded on an earlier start). "
             "A new admin key:",
-            f"  assetwatch keys create --org {seeding.DEMO_SLUG} --role admin",
+            f"  assetwatch keys create --org {seed_demo.DEMO_SLUG} --role admin",
         ]
     if not data.is_dir():
         return [f"no demo data at {data} (it ships with the source tree): no demo organisation"]
     max_future = timedelta(seconds=get_settings().ingest_max_future_seconds)
-    err(f"creating the demo organisation {seeding.DEMO_SLUG!r} from {data} …")
+    err(f"creating the demo organisation {seed_demo.DEMO_SLUG!r} from {data} …")
     with progress_bar() as bar:
         demo = run_use_case(
             url,
-            lambda uow: seeding.bootstrap_demo(uow, [data], max_future=max_future, progress=bar),
+            lambda uow: seed_demo.bootstrap_demo(uow, [data], max_future=max_future, progress=bar),
         )
     if demo is None:  # another process created it between the check and now
-        return [f"demo organisation {seeding.DEMO_SLUG!r} exists"]
+        return [f"demo organisation {seed_demo.DEMO_SLUG!r} exists"]
     return demo_instructions(demo, base)

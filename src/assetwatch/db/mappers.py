@@ -120,8 +120,8 @@ def start_mappers() -> None:
         },
     )
     # Measurements are not mapped: they only move through Core (db/queries.py), and a mapped
-    # class makes every point pay for instrumentation on the ingest path (profiled: about a
-    # quarter of its CPU went to creating instance state for points never flushed).
+    # class makes every point pay for instrumentation on the ingest path (instance state for
+    # points never flushed).
     _mapped.extend([Organization, ApiKey, Signal, Asset])
     for cls in _mapped:
         _install_hooks(cls)

@@ -2,18 +2,15 @@
 
 `upgrade`/`downgrade` return a `Run`: what the database was at and ended at, each revision that
 ran and how long it took, all read while the run held the migration lock (alembic/env.py takes
-it with `migration_lock`), so two concurrent runs report what each really did.
+it with `migration_lock.migration_lock`), so two concurrent runs report what each really did.
 """
 
 import io
-import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +18,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import Connection, text
-
-log = logging.getLogger(__name__)
+from sqlalchemy import Connection
 
 # src/assetwatch/db/migrations.py → the project root, where alembic.ini lives (also in the image).
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-
-# Session-level PostgreSQL advisory lock held by every online run (`up`, `down`, `stamp`, …).
-# Arbitrary and constant: "assetwatch migrations". Advisory locks are per database.
-MIGRATION_LOCK_KEY = 7_246_001
-LOCK_POLL_SECONDS = 0.25
 
 # Set on the session of every run, and at the top of the offline SQL (what squawk lints):
 # - lock_timeout: DDL that cannot get its lock in time fails, instead of queueing every query on
@@ -154,61 +144,6 @@ class Run:
 
     def on_version_apply(self, *, step: MigrationInfo, **_: object) -> None:
         self.record(step)
-
-
-def _holder(connection: Connection) -> str:
-    row = connection.execute(
-        text(
-            "SELECT a.pid, a.application_name, a.backend_start FROM pg_locks l"
-            " JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :key"
-            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        ),
-        {"key": MIGRATION_LOCK_KEY},
-    ).first()
-    if row is None:
-        return "another session"
-    name = row.application_name or "unnamed"
-    return f"pid {row.pid} ({name}, connected {row.backend_start.astimezone(UTC):%H:%M:%S} UTC)"
-
-
-@contextmanager
-def migration_lock(
-    connection: Connection, *, poll_seconds: float = LOCK_POLL_SECONDS
-) -> Iterator[float]:
-    """Hold the migration advisory lock on CONNECTION's session; yield the seconds waited.
-
-    The waiter polls `pg_try_advisory_lock` and commits between polls instead of blocking in
-    `pg_advisory_lock`: a blocked statement keeps a snapshot open, and the holder's
-    CREATE INDEX CONCURRENTLY waits for every older snapshot in the database, so a blocking
-    waiter and a concurrent index build would deadlock.
-    """
-    started = time.monotonic()
-    announced = False
-    acquire = text("SELECT pg_try_advisory_lock(:key)")
-    while not connection.execute(acquire, {"key": MIGRATION_LOCK_KEY}).scalar_one():
-        if not announced:
-            log.warning("another migration is running (%s); waiting for it", _holder(connection))
-            announced = True
-        connection.commit()
-        time.sleep(poll_seconds)
-    connection.commit()
-    waited = time.monotonic() - started
-    if announced:
-        log.warning("migration lock acquired after %.2fs", waited)
-    unlock = text("SELECT pg_advisory_unlock(:key)")
-    try:
-        yield waited
-    except BaseException:
-        # The session may be in a failed transaction, or gone (then the lock went with it).
-        with suppress(Exception):
-            connection.rollback()
-            connection.execute(unlock, {"key": MIGRATION_LOCK_KEY})
-            connection.commit()
-        raise
-    connection.rollback()  # a read after the last revision may have opened one
-    connection.execute(unlock, {"key": MIGRATION_LOCK_KEY})
-    connection.commit()
 
 
 def _run(

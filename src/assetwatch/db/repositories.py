@@ -67,8 +67,8 @@ class SqlApiKeyRepository(_SessionRepository):
         await self._add(key)
 
     async def get(self, organization_id: int, key_id: int) -> ApiKey | None:
-        c = tables.api_keys.c
-        stmt = select(ApiKey).where(c.id == key_id, c.organization_id == organization_id)
+        keys = tables.api_keys.c
+        stmt = select(ApiKey).where(keys.id == key_id, keys.organization_id == organization_id)
         return (await self.session.scalars(stmt)).one_or_none()
 
     async def get_by_prefix(self, prefix: str) -> ApiKey | None:
@@ -78,9 +78,9 @@ class SqlApiKeyRepository(_SessionRepository):
     async def list(
         self, organization_id: int, *, after_id: int | None, limit: int
     ) -> Sequence[ApiKey]:
-        c = tables.api_keys.c
+        keys = tables.api_keys.c
         stmt = _page(
-            select(ApiKey).where(c.organization_id == organization_id), c.id, after_id, limit
+            select(ApiKey).where(keys.organization_id == organization_id), keys.id, after_id, limit
         )
         return (await self.session.scalars(stmt)).all()
 
@@ -90,8 +90,8 @@ class SqlAssetRepository(_SessionRepository):
         await self._add(asset)
 
     async def get(self, organization_id: int, asset_id: int) -> Asset | None:
-        c = tables.assets.c
-        stmt = select(Asset).where(c.id == asset_id, c.organization_id == organization_id)
+        assets = tables.assets.c
+        stmt = select(Asset).where(assets.id == asset_id, assets.organization_id == organization_id)
         return (await self.session.scalars(stmt)).one_or_none()
 
     async def list(
@@ -104,36 +104,36 @@ class SqlAssetRepository(_SessionRepository):
         after_id: int | None,
         limit: int,
     ) -> Sequence[Asset]:
-        c = tables.assets.c
-        stmt = select(Asset).where(c.organization_id == organization_id)
+        assets = tables.assets.c
+        stmt = select(Asset).where(assets.organization_id == organization_id)
         if kind is not None:
-            stmt = stmt.where(c.kind == kind)
+            stmt = stmt.where(assets.kind == kind)
         if name_prefix:
             # citext makes LIKE case-insensitive; escape the pattern's own wildcards.
-            stmt = stmt.where(c.name.startswith(name_prefix, autoescape=True))
+            stmt = stmt.where(assets.name.startswith(name_prefix, autoescape=True))
         if tag is not None:
-            stmt = stmt.where(c.tags.contains([tag]))  # `tags @> ARRAY[:tag]`: the GIN index
-        stmt = _page(stmt, c.id, after_id, limit)
+            stmt = stmt.where(assets.tags.contains([tag]))  # `tags @> ARRAY[:tag]`: the GIN index
+        stmt = _page(stmt, assets.id, after_id, limit)
         return (await self.session.scalars(stmt)).all()
 
     async def delete(self, organization_id: int, asset_id: int) -> bool:
         """One statement; its signals go with it (ON DELETE CASCADE), and their measurements
         (the trigger on signals, migration 0004)."""
-        c = tables.assets.c
+        assets = tables.assets.c
         stmt = (
             delete(tables.assets)
-            .where(c.id == asset_id, c.organization_id == organization_id)
-            .returning(c.id)
+            .where(assets.id == asset_id, assets.organization_id == organization_id)
+            .returning(assets.id)
         )
         return (await self.session.execute(stmt)).first() is not None
 
 
 def _signals_of_organization(organization_id: int) -> Select[Signal]:
-    s, a = tables.signals.c, tables.assets.c
+    signals, assets = tables.signals.c, tables.assets.c
     return (
         select(Signal)
-        .join(tables.assets, a.id == s.asset_id)
-        .where(a.organization_id == organization_id)
+        .join(tables.assets, assets.id == signals.asset_id)
+        .where(assets.organization_id == organization_id)
     )
 
 
@@ -145,17 +145,17 @@ class SqlSignalRepository(_SessionRepository):
     async def list(
         self, organization_id: int, asset_id: int, *, after_id: int | None, limit: int
     ) -> Sequence[Signal]:
-        s = tables.signals.c
-        stmt = _signals_of_organization(organization_id).where(s.asset_id == asset_id)
-        return (await self.session.scalars(_page(stmt, s.id, after_id, limit))).all()
+        signals = tables.signals.c
+        stmt = _signals_of_organization(organization_id).where(signals.asset_id == asset_id)
+        return (await self.session.scalars(_page(stmt, signals.id, after_id, limit))).all()
 
     async def delete(self, organization_id: int, signal_id: int) -> bool:
-        s, a = tables.signals.c, tables.assets.c
-        owned = select(a.id).where(a.organization_id == organization_id)
+        signals, assets = tables.signals.c, tables.assets.c
+        owned = select(assets.id).where(assets.organization_id == organization_id)
         stmt = (
             delete(tables.signals)
-            .where(s.id == signal_id, s.asset_id.in_(owned.scalar_subquery()))
-            .returning(s.id)
+            .where(signals.id == signal_id, signals.asset_id.in_(owned.scalar_subquery()))
+            .returning(signals.id)
         )
         return (await self.session.execute(stmt)).first() is not None
 

@@ -16,11 +16,9 @@ BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 
 
 # Rows of the hot reads, built by the hundred per request and serialised by orjson. A raw
-# range's rows are the commonest: typed dicts, which cost half a dataclass's `__init__` to
-# build and encode faster still (about 16 µs less a 100-point read, in process:
-# loadtest/bench/inprocess.py). The others are plain dataclasses (no `frozen`, no `__slots__`):
-# orjson encodes one from its `__dict__` in a third of the time it takes over slots, and a
-# frozen `__init__` costs twice a plain one.
+# range's rows, the commonest, are typed dicts: cheaper to build and to encode than dataclasses.
+# The others are plain dataclasses (no `frozen`, no `__slots__`): orjson encodes one faster from
+# its `__dict__` than over slots, and a frozen `__init__` costs more than a plain one.
 class Reading(TypedDict):
     ts: datetime
     value: float

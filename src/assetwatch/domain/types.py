@@ -69,9 +69,8 @@ def _in_utc(value: datetime) -> datetime:
     0001-01-01T00:00:00+01:00 is year 0 in UTC: PostgreSQL would store it, but neither Python
     nor the API could show it, so it is refused here, in the one place every instant passes.
     Stamps that share the stdlib `UTC` also compare and hash without a `utcoffset()` call each
-    (pydantic gives every parsed stamp a tzinfo of its own): sorting and de-duplicating a
-    1,000-point batch takes an eighth of the time, which repays this call per point several
-    times over (loadtest/bench/stages.py).
+    (pydantic gives every parsed stamp a tzinfo of its own), so sorting and de-duplicating a
+    batch repays this call per point.
     """
     try:
         return value.astimezone(UTC)

@@ -10,10 +10,11 @@ import pytest
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 
-from assetwatch.api.params import Cursor, Instant
+from assetwatch.api.params import Cursor
 from assetwatch.api.problems import install_problem_handlers
 from assetwatch.api.query_models import readings_query, rollups_query
 from assetwatch.api.schemas import Order
+from assetwatch.domain.types import Timestamp
 from assetwatch.services.telemetry import MAX_READINGS_LIMIT
 
 
@@ -88,8 +89,8 @@ install_problem_handlers(canonical)
 
 @canonical.get("/readings")
 def _canonical_readings(
-    start: Annotated[Instant | None, Query(description="inclusive")] = None,
-    end: Annotated[Instant | None, Query(description="exclusive")] = None,
+    start: Annotated[Timestamp | None, Query(description="inclusive")] = None,
+    end: Annotated[Timestamp | None, Query(description="exclusive")] = None,
     order: Annotated[Order, Query(description="asc: oldest first")] = "asc",
     limit: Annotated[int, Query(ge=1, le=MAX_READINGS_LIMIT)] = 1000,
     cursor: Cursor = None,
@@ -100,8 +101,8 @@ def _canonical_readings(
 @canonical.get("/rollups")
 def _canonical_rollups(
     bucket: Annotated[str, Query(max_length=10)] = "1h",
-    start: Annotated[Instant | None, Query()] = None,
-    end: Annotated[Instant | None, Query()] = None,
+    start: Annotated[Timestamp | None, Query()] = None,
+    end: Annotated[Timestamp | None, Query()] = None,
 ) -> dict[str, Any]:
     return {"bucket": bucket, "start": start, "end": end}
 

@@ -4,9 +4,10 @@ from fastapi import APIRouter, status
 
 from assetwatch.api import responses
 from assetwatch.api.deps import Cache, Caller, Uow
-from assetwatch.api.params import DEFAULT_PAGE_SIZE, Cursor, Id, Limit
+from assetwatch.api.params import Cursor, Id, Limit
 from assetwatch.api.schemas import KeyCreate, KeyCreated, KeyOut, Page
 from assetwatch.services import api_keys
+from assetwatch.services.pagination import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], responses=responses.AUTHENTICATED)
 
@@ -24,7 +25,7 @@ async def create_key(body: KeyCreate, caller: Caller, uow: Uow) -> KeyCreated:
 
 @router.get("", response_model=Page[KeyOut], summary="List the organisation's keys")
 async def list_keys(
-    caller: Caller, uow: Uow, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE_SIZE
+    caller: Caller, uow: Uow, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> Page[KeyOut]:
     page = await api_keys.list_keys(uow, caller, cursor=cursor, limit=limit)
     return Page(items=[KeyOut.model_validate(k) for k in page.items], next_cursor=page.next_cursor)

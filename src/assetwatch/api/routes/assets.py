@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from assetwatch.api import responses
 from assetwatch.api.deps import Caller, Uow
-from assetwatch.api.params import DEFAULT_PAGE_SIZE, NO_NUL, Cursor, Id, Limit
+from assetwatch.api.params import NO_NUL, Cursor, Id, Limit
 from assetwatch.api.schemas import (
     AssetCreate,
     AssetDetail,
@@ -17,6 +17,7 @@ from assetwatch.api.schemas import (
     SignalOut,
 )
 from assetwatch.services import assets
+from assetwatch.services.pagination import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"], responses=responses.AUTHENTICATED)
 
@@ -50,7 +51,7 @@ async def list_assets(
         str | None, Query(max_length=64, pattern=NO_NUL, description="has this tag")
     ] = None,
     cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Page[AssetOut]:
     page = await assets.list_assets(
         uow, caller, kind=kind, name_prefix=q, tag=tag, cursor=cursor, limit=limit
@@ -118,7 +119,7 @@ async def create_signal(
     summary="List an asset's signals",
 )
 async def list_signals(
-    asset_id: Id, caller: Caller, uow: Uow, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE_SIZE
+    asset_id: Id, caller: Caller, uow: Uow, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> Page[SignalOut]:
     page = await assets.list_signals(uow, caller, asset_id, cursor=cursor, limit=limit)
     return Page(
