@@ -4,10 +4,9 @@ or partial aggregates from every source into buckets (numpy; no Python loop per 
 A point in both stores was written again after its hour was compacted: the stored row wins.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,113 +50,191 @@ def merge_readings(
     ]
 
 
-class _Partials:
-    """Partial aggregates of one signal (bucket start, count, min, max, sum), combined at the end
-    with numpy: whatever their source, a bucket's partials add up the same way."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[int, int, float, float, float]] = []
-        self.arrays: list[tuple[NDArray[np.int64], ...]] = []
-
-    def add_points(
-        self, ts: NDArray[np.int64], values: NDArray[np.float64], bucket_us: int
-    ) -> None:
-        """Points sorted by time, aggregated per bucket."""
-        if len(ts) == 0:
-            return
-        starts = (ts - _ORIGIN_US) // bucket_us * bucket_us + _ORIGIN_US
-        firsts = np.flatnonzero(np.concatenate(([True], starts[1:] != starts[:-1])))
-        counts = np.diff(np.append(firsts, len(ts)))
-        self.arrays.append(
-            (
-                starts[firsts],
-                counts,
-                np.minimum.reduceat(values, firsts),
-                np.maximum.reduceat(values, firsts),
-                np.add.reduceat(values, firsts),
-            )
-        )
-
-    def rollups(self) -> list[Rollup]:
-        parts = list(self.arrays)
-        if self.rows:
-            columns = list(zip(*self.rows, strict=True))
-            parts.append(
-                (
-                    np.array(columns[0], dtype=np.int64),
-                    np.array(columns[1], dtype=np.int64),
-                    np.array(columns[2], dtype=np.float64),
-                    np.array(columns[3], dtype=np.float64),
-                    np.array(columns[4], dtype=np.float64),
-                )
-            )
-        if not parts:
-            return []
-        buckets, counts, lows, highs, totals = (
-            np.concatenate([part[i] for part in parts]) for i in range(5)
-        )
-        order = np.argsort(buckets, kind="stable")
-        buckets, counts, lows, highs, totals = (
-            a[order] for a in (buckets, counts, lows, highs, totals)
-        )
-        firsts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
-        if len(firsts) < len(buckets):
-            counts = np.add.reduceat(counts, firsts)
-            lows = np.minimum.reduceat(lows, firsts)
-            highs = np.maximum.reduceat(highs, firsts)
-            totals = np.add.reduceat(totals, firsts)
-            buckets = buckets[firsts]
-        # Bucket starts are whole seconds (buckets are, and so is their origin).
-        at = datetime.fromtimestamp
-        return [
-            Rollup(at(second, UTC), n, lo, hi, total / n)
-            for second, n, lo, hi, total in zip(
-                (buckets // 1_000_000).tolist(),
-                counts.tolist(),
-                lows.tolist(),
-                highs.tolist(),
-                totals.tolist(),
-                strict=True,
-            )
-        ]
-
-
+# Blobs are decoded in groups of about this many points: numpy's passes stay in cache, where
+# one pass over millions of points would wait on memory.
+_DECODE_GROUP_POINTS = 1 << 17
 _ORIGIN_US = micros(BUCKET_ORIGIN)
 
 
 def merge_rollups(
     rows: Iterable[tuple[Any, ...]], start: datetime, end: datetime, bucket: timedelta
 ) -> dict[int, list[Rollup]]:
-    """Each owned signal's non-empty buckets, oldest first (an owned signal with none: [])."""
-    partials: dict[int, _Partials] = {}
-    late: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    cut: dict[int, list[bytes]] = defaultdict(list)
+    """Each owned signal's non-empty buckets, oldest first (an owned signal with none: []).
+
+    Every signal is merged at once: rows carry a dense signal index, so the per-signal work is
+    one slice at the end, not a Python pass per signal."""
+    owned: list[int] = []
+    summaries: list[tuple[int, int, int, float, float, float]] = []
+    cut: list[tuple[int, int, int, bytes]] = []
+    late: list[tuple[int, int, float]] = []
     for kind, signal_id, stamp, n, lo, hi, total, points in rows:
         if kind == 4:
-            partials.setdefault(signal_id, _Partials())
+            owned.append(signal_id)
         elif kind in (0, 1):
-            found = partials.get(signal_id)
-            if found is None:
-                found = partials[signal_id] = _Partials()
-            found.rows.append((micros(stamp), n, lo, hi, total))
+            summaries.append((signal_id, micros(stamp), n, lo, hi, total))
         elif kind == 2:
-            cut[signal_id].append(bytes(points))
+            cut.append((signal_id, micros(stamp), n, bytes(points)))
         else:
-            late[signal_id].append((micros(stamp), lo))
-    bucket_us = bucket // timedelta(microseconds=1)
-    low, high = micros(start), micros(end)
-    for signal_id in cut.keys() | late.keys():
-        ts, values = segment.decode_many(cut.get(signal_id, []))
-        order = np.argsort(ts, kind="stable")
-        ts, values = ts[order], values[order]
-        overrides = sorted(late.get(signal_id, []))
-        if overrides:
-            ts, values = segment.merge(
-                ts,
-                values,
-                np.array([p[0] for p in overrides], dtype=np.int64),
-                np.array([p[1] for p in overrides], dtype=np.float64),
+            late.append((signal_id, micros(stamp), lo))
+    owned.sort()
+    index = {signal_id: i for i, signal_id in enumerate(owned)}
+    parts = _point_partials(
+        cut, late, index, micros(start), micros(end), bucket // timedelta(microseconds=1)
+    )
+    if summaries:
+        columns = list(zip(*summaries, strict=True))
+        parts.append(
+            _Columns(
+                np.array([index[s] for s in columns[0]], dtype=np.int64),
+                np.array(columns[1], dtype=np.int64),
+                np.array(columns[2], dtype=np.int64),
+                np.array(columns[3], dtype=np.float64),
+                np.array(columns[4], dtype=np.float64),
+                np.array(columns[5], dtype=np.float64),
             )
-        keep = (ts >= low) & (ts < high)
-        partials.setdefault(signal_id, _Partials()).add_points(ts[keep], values[keep], bucket_us)
-    return {signal_id: found.rollups() for signal_id, found in partials.items()}
+        )
+    merged = _combined(parts)
+    # Bucket starts are whole seconds (buckets are, and so is their origin).
+    at = datetime.fromtimestamp
+    rollups = [
+        Rollup(at(second, UTC), n, lo, hi, total / n)
+        for second, n, lo, hi, total in zip(
+            (merged.buckets // 1_000_000).tolist(),
+            merged.counts.tolist(),
+            merged.lows.tolist(),
+            merged.highs.tolist(),
+            merged.totals.tolist(),
+            strict=True,
+        )
+    ]
+    bounds = np.searchsorted(merged.signals, np.arange(len(owned) + 1)).tolist()
+    return {signal_id: rollups[bounds[i] : bounds[i + 1]] for i, signal_id in enumerate(owned)}
+
+
+class _Columns(NamedTuple):
+    """Partial aggregates (signal index, bucket start µs, count, min, max, sum), one a row."""
+
+    signals: NDArray[np.int64]
+    buckets: NDArray[np.int64]
+    counts: NDArray[np.int64]
+    lows: NDArray[np.float64]
+    highs: NDArray[np.float64]
+    totals: NDArray[np.float64]
+
+
+def _combined(parts: list[_Columns]) -> _Columns:
+    """One row per (signal, bucket), sorted: partials of a bucket add up whatever their
+    source, in the order given (so sums are those of the same additions every time)."""
+    if not parts:
+        none, nothing = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return _Columns(none, none, none, nothing, nothing, nothing)
+    signal, bucket, count, low, high, total = (
+        np.concatenate([part[i] for part in parts]) for i in range(6)
+    )
+    order = np.lexsort((bucket, signal))  # stable: equal keys keep their order
+    signal, bucket, count, low, high, total = (
+        a[order] for a in (signal, bucket, count, low, high, total)
+    )
+    if signal.size == 0:
+        return _Columns(signal, bucket, count, low, high, total)
+    firsts = np.flatnonzero(_run_starts(signal, bucket))
+    if firsts.size == signal.size:
+        return _Columns(signal, bucket, count, low, high, total)
+    return _Columns(
+        signal[firsts],
+        bucket[firsts],
+        np.add.reduceat(count, firsts),
+        np.minimum.reduceat(low, firsts),
+        np.maximum.reduceat(high, firsts),
+        np.add.reduceat(total, firsts),
+    )
+
+
+def _run_starts(*keys: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """True where a row's keys differ from the row before (and on the first row)."""
+    starts = np.zeros(keys[0].size, dtype=bool)
+    starts[:1] = True
+    for key in keys:
+        starts[1:] |= key[1:] != key[:-1]
+    return starts
+
+
+def _point_partials(
+    cut: list[tuple[int, int, int, bytes]],
+    late: list[tuple[int, int, float]],
+    index: dict[int, int],
+    low: int,
+    high: int,
+    bucket_us: int,
+) -> list[_Columns]:
+    """The points of the cut segments, overridden by late rows, in range, per bucket.
+
+    Segments of a signal hold disjoint hours, so in (signal, chunk) order their points come out
+    sorted and unique: a group at a time, no sort. Late rows (rare) take one sort of them all."""
+    cut.sort(key=lambda item: (index[item[0]], item[1]))
+    if not late:
+        groups = _groups(cut)
+        return [_aggregated(*_decoded(group, index), low, high, bucket_us) for group in groups]
+    signal, ts, values = _decoded(cut, index)
+    columns = list(zip(*late, strict=True))
+    signal = np.concatenate((signal, np.array([index[s] for s in columns[0]], dtype=np.int64)))
+    ts = np.concatenate((ts, np.array(columns[1], dtype=np.int64)))
+    values = np.concatenate((values, np.array(columns[2], dtype=np.float64)))
+    order = np.lexsort((ts, signal))  # stable: a late row sorts after the point it overrides
+    signal, ts, values = signal[order], ts[order], values[order]
+    last = np.ones(ts.size, dtype=bool)
+    last[:-1] = _run_starts(signal, ts)[1:]
+    return [_aggregated(signal[last], ts[last], values[last], low, high, bucket_us)]
+
+
+def _aggregated(
+    signal: NDArray[np.int64],
+    ts: NDArray[np.int64],
+    values: NDArray[np.float64],
+    low: int,
+    high: int,
+    bucket_us: int,
+) -> _Columns:
+    """Points sorted by (signal, ts), those in [low, high) summed up per bucket."""
+    keep = (ts >= low) & (ts < high)
+    signal, ts, values = signal[keep], ts[keep], values[keep]
+    starts = (ts - _ORIGIN_US) // bucket_us * bucket_us + _ORIGIN_US
+    firsts = np.flatnonzero(_run_starts(signal, starts)) if ts.size else np.zeros(0, np.int64)
+    if ts.size == 0:
+        return _Columns(signal, starts, np.zeros(0, np.int64), values, values, values)
+    return _Columns(
+        signal[firsts],
+        starts[firsts],
+        np.diff(np.append(firsts, ts.size)),
+        np.minimum.reduceat(values, firsts),
+        np.maximum.reduceat(values, firsts),
+        np.add.reduceat(values, firsts),
+    )
+
+
+def _decoded(
+    cut: list[tuple[int, int, int, bytes]], index: dict[int, int]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """The cut segments' points, in the order given, with their signal index."""
+    if not cut:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float64)
+    ts, values, counts = segment.decode_counted([blob for *_, blob in cut])
+    owners = np.array([index[item[0]] for item in cut], dtype=np.int64)
+    return np.repeat(owners, counts), ts, values
+
+
+def _groups(
+    cut: list[tuple[int, int, int, bytes]],
+) -> Iterator[list[tuple[int, int, int, bytes]]]:
+    """Runs of blobs of about `_DECODE_GROUP_POINTS` points (by the count stored beside each)."""
+    group: list[tuple[int, int, int, bytes]] = []
+    size = 0
+    for item in cut:
+        group.append(item)
+        size += item[2]
+        if size >= _DECODE_GROUP_POINTS:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group

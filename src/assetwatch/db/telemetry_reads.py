@@ -76,6 +76,17 @@ READINGS = {
 
 
 def _rollups_sql(owned: str) -> str:
+    # A segment is summed up by PostgreSQL from its stored count/min/max/sum when the bucket is
+    # a whole number of hours, the range holds all of it and no late row overrides one of its
+    # points; otherwise its blob is decoded ("cut"). The cut ones are found by key, not by
+    # testing every segment: the hours holding the range's ends, and those with late rows.
+    late_in_hour = """EXISTS (
+        SELECT FROM late WHERE late.signal_id = g.signal_id
+          AND late.ts >= g.chunk_start AND late.ts < g.chunk_start + interval '1 hour'
+    )"""
+    overlapping = """g.signal_id IN (SELECT id FROM owned)
+      AND g.chunk_start >= :chunk_low AND g.chunk_start < :end
+      AND g.last_ts >= :start AND g.first_ts < :end"""
     return f"""
 WITH owned AS ({owned}), state AS (
     SELECT compacted_through AS w FROM storage_state WHERE id = 1
@@ -90,25 +101,33 @@ WITH owned AS ({owned}), state AS (
     SELECT signal_id, ts, value FROM measurements
     WHERE signal_id IN (SELECT id FROM owned)
       AND ts >= :start AND ts < least(:end, (SELECT w FROM state))
-), segs AS (
-    SELECT g.signal_id, g.chunk_start, g.count, g.min, g.max, g.sum,
-           (NOT :whole_hours OR g.first_ts < :start OR g.last_ts >= :end OR EXISTS (
-               SELECT FROM late WHERE late.signal_id = g.signal_id
-                 AND late.ts >= g.chunk_start AND late.ts < g.chunk_start + interval '1 hour'
-           )) AS cut
+), whole AS (
+    SELECT g.signal_id, date_bin(:bucket, g.chunk_start, :origin) AS b, sum(g.count) AS n,
+           min(g.min) AS lo, max(g.max) AS hi, sum(g.sum) AS total
     FROM segments g
-    WHERE g.signal_id IN (SELECT id FROM owned)
-      AND g.chunk_start >= :chunk_low AND g.chunk_start < :end
-      AND g.last_ts >= :start AND g.first_ts < :end
+    WHERE :whole_hours AND {overlapping}
+      AND g.first_ts >= :start AND g.last_ts < :end AND NOT {late_in_hour}
+    GROUP BY 1, 2
+), cut AS (
+    SELECT g.signal_id, g.chunk_start FROM segments g
+    WHERE NOT :whole_hours AND {overlapping}
+    UNION ALL
+    SELECT g.signal_id, g.chunk_start FROM segments g
+    WHERE :whole_hours AND {overlapping} AND g.chunk_start IN (:chunk_low, :chunk_high)
+      AND (g.first_ts < :start OR g.last_ts >= :end OR {late_in_hour})
+    UNION ALL
+    SELECT g.signal_id, g.chunk_start FROM segments g
+    WHERE :whole_hours AND {overlapping} AND g.chunk_start NOT IN (:chunk_low, :chunk_high)
+      AND (g.signal_id, g.chunk_start) IN (
+          SELECT signal_id, date_bin(interval '1 hour', ts, :origin) FROM late
+      )
 )
 SELECT 0 AS kind, signal_id, b, n, lo, hi, total, NULL::bytea AS points FROM recent
 UNION ALL
-SELECT 1, signal_id, date_bin(:bucket, chunk_start, :origin), sum(count), min(min), max(max),
-       sum(sum), NULL
-FROM segs WHERE NOT cut GROUP BY 2, 3
+SELECT 1, signal_id, b, n, lo, hi, total, NULL FROM whole
 UNION ALL
-SELECT 2, g.signal_id, g.chunk_start, NULL, NULL, NULL, NULL, g.points
-FROM segs JOIN segments g USING (signal_id, chunk_start) WHERE segs.cut
+SELECT 2, g.signal_id, g.chunk_start, g.count, NULL, NULL, NULL, g.points
+FROM cut JOIN segments g USING (signal_id, chunk_start)
 UNION ALL
 SELECT 3, signal_id, ts, NULL, value, NULL, NULL, NULL FROM late
 UNION ALL
@@ -145,5 +164,6 @@ def rollups_params(start: datetime, end: datetime, bucket: timedelta) -> dict[st
         "bucket": bucket,
         "origin": BUCKET_ORIGIN,
         "chunk_low": chunk_low(start),
+        "chunk_high": chunk_low(end),
         "whole_hours": bucket % CHUNK == timedelta(0),
     }

@@ -133,6 +133,14 @@ def decode(blob: bytes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
 def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Several blobs' points, concatenated in the order given, decoded together: one varint
     pass and segmented prefix sums instead of a dozen numpy calls per blob."""
+    ts, values, _ = decode_counted(blobs)
+    return ts, values
+
+
+def decode_counted(
+    blobs: list[bytes],
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+    """`decode_many`, and how many of the points came from each blob."""
     infos: list[SegmentInfo] = []
     payloads: list[bytes] = []
     raw: list[tuple[int, bytes]] = []
@@ -145,10 +153,11 @@ def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float
         payloads.append(_inflate(blob, offset))
     if raw:  # rare: decode one by one, in order
         parts = [decode(blob) for blob in blobs]
-        return _joined([p[0] for p in parts]), _joined([p[1] for p in parts])
-    if not infos:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        sizes = np.array([p[0].size for p in parts], dtype=np.int64)
+        return _joined([p[0] for p in parts]), _joined([p[1] for p in parts]), sizes
     counts = np.array([info.count for info in infos], dtype=np.int64)
+    if not infos:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), counts
     ints = decode_varints(b"".join(payloads))
     if ints.size != 2 * int(counts.sum()):
         raise ValueError(f"segment payloads hold {ints.size} varints for {counts.sum()} points")
@@ -178,7 +187,7 @@ def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float
     for info, start in zip(infos, starts.tolist(), strict=True):
         if info.negative_zeros:
             values[[start + i for i in info.negative_zeros]] = -0.0
-    return ts, values
+    return ts, values, counts
 
 
 def _inflate(blob: bytes, offset: int) -> bytes:
