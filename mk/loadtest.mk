@@ -37,6 +37,7 @@ bench: install ## assetwatch vs the raw floor (ingest, last-100 read): max rate,
 .PHONY: bench-scale
 SCALE_POINTS ?= 10M
 SCALE_READS ?= 200
+SCALE_MIN_REQUESTS ?= 5
 
 bench-scale: install ## storage at SCALE_POINTS (default 10M): bytes a point, reads, rollups, ingest; writes docs/benchmarks-scale.md
-	$(RUN) python loadtest/bench/scale.py --points $(SCALE_POINTS) --reads $(SCALE_READS) --out docs/benchmarks-scale.md
+	$(RUN) python -m loadtest.bench.scale --points $(SCALE_POINTS) --reads $(SCALE_READS) --min-requests $(SCALE_MIN_REQUESTS) --out docs/benchmarks-scale.md
