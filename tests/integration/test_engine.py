@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from assetwatch.config import Settings
 from assetwatch.db.engine import Database, create_database, create_session_factory
+from assetwatch.db.warm_up import plan_hot_reads
 from assetwatch.observability import count_statements_of, counting_statements
 
 pytestmark = pytest.mark.integration
@@ -140,3 +141,25 @@ async def test_the_orm_does_not_pile_up_notice_handlers_on_pooled_connections(
             await session.execute(text("SELECT 1"))
     async with one_connection.pool.connection() as conn:
         assert len(conn._notice_handlers) <= 1
+
+
+async def test_each_hot_read_plans_on_a_migrated_database_and_finds_nothing(
+    one_connection: Database,
+) -> None:
+    """What the pool's warm-up runs on every new connection: valid statements and parameters,
+    matching no organisation, asset or signal."""
+    async with one_connection.pool.connection() as conn:
+        await plan_hot_reads(conn)
+        row = await (await conn.execute("SELECT 1")).fetchone()
+    assert row == (1,)
+
+
+async def test_a_pool_on_a_database_not_migrated_yet_still_hands_out_connections(
+    settings: Settings, fresh_database_url: str
+) -> None:
+    async with (
+        _one_connection(settings, fresh_database_url, 10.0) as database,
+        database.pool.connection() as conn,
+    ):
+        row = await (await conn.execute("SELECT 1")).fetchone()
+    assert row == (1,)

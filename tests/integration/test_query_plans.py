@@ -28,7 +28,7 @@ from assetwatch.db import compaction, partitions, tables, telemetry_reads
 from assetwatch.db.compaction import CHUNK, instant, micros
 from assetwatch.db.queries import END_OF_TIME, Compiled
 from assetwatch.domain.measurements import EARLIEST
-from assetwatch.encoding import segment
+from assetwatch.encoding import segment, slots
 
 START = datetime(2026, 1, 1, tzinfo=UTC)  # the oldest compacted hour
 COMPACTED_HOURS = 30 * 24
@@ -53,7 +53,8 @@ class Loaded:
 
 @functools.cache
 def _hour_segment(hour: int) -> tuple[Any, ...]:
-    """first_ts, last_ts, count, min, max, sum, points of compacted hour HOUR (every signal's)."""
+    """first_ts, last_ts, count, min, max, sum, points, slots of compacted hour HOUR (every
+    signal's)."""
     ts = micros(START + hour * CHUNK) + np.arange(0, 3600, SEGMENT_STEP_S, dtype=np.int64) * 10**6
     values = np.round(np.random.default_rng(hour).random(ts.size) * 100, 2)
     return (
@@ -64,6 +65,7 @@ def _hour_segment(hour: int) -> tuple[Any, ...]:
         float(values.max()),
         float(values.sum()),
         segment.encode(ts, values),
+        slots.encode(int(ts[0]), ts, values),
     )
 
 
@@ -100,7 +102,7 @@ async def _asset_with_signals(
 
 async def _add_segments(driver: Any, signal_ids: list[int]) -> None:
     """Every compacted hour of each signal, written as compaction writes them."""
-    names = ("first_ts", "last_ts", "count", "min", "max", "sum", "points")
+    names = ("first_ts", "last_ts", "count", "min", "max", "sum", "points", "slots")
     columns: dict[str, list[Any]] = {"signal_id": [], "chunk_start": [], **{n: [] for n in names}}
     for hour in range(COMPACTED_HOURS):
         for signal_id in signal_ids:
@@ -280,7 +282,8 @@ async def test_the_last_points_are_read_in_index_order_after_one_tenancy_check(
     ("start", "bucket"),
     [
         (HOT_START - timedelta(days=2), CHUNK),  # whole hours: the segments' summaries
-        (HOT_START - timedelta(days=2, minutes=-30), timedelta(minutes=15)),  # cut segments
+        (HOT_START - timedelta(days=2, minutes=-30), timedelta(minutes=15)),  # slots
+        (HOT_START - timedelta(days=2, minutes=-30), timedelta(minutes=7)),  # decoded segments
     ],
 )
 async def test_rollups_use_the_primary_keys(

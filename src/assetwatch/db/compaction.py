@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from psycopg import AsyncConnection
 
-from assetwatch.encoding import segment
+from assetwatch.encoding import segment, slots
 
 CHUNK = timedelta(hours=1)
 CHUNK_US = 3_600_000_000
@@ -49,16 +49,34 @@ LATE = _TAKE.format(
 )
 
 UPSERT = """
-INSERT INTO segments (signal_id, chunk_start, first_ts, last_ts, count, min, max, sum, points)
+INSERT INTO segments (
+    signal_id, chunk_start, first_ts, last_ts, count, min, max, sum, points, slots
+)
 SELECT * FROM unnest(
     CAST(%(signal_id)s AS bigint[]), CAST(%(chunk_start)s AS timestamptz[]),
     CAST(%(first_ts)s AS timestamptz[]), CAST(%(last_ts)s AS timestamptz[]),
     CAST(%(count)s AS bigint[]), CAST(%(min)s AS float8[]), CAST(%(max)s AS float8[]),
-    CAST(%(sum)s AS float8[]), CAST(%(points)s AS bytea[])
+    CAST(%(sum)s AS float8[]), CAST(%(points)s AS bytea[]), CAST(%(slots)s AS bytea[])
 )
 ON CONFLICT (signal_id, chunk_start) DO UPDATE SET
     first_ts = EXCLUDED.first_ts, last_ts = EXCLUDED.last_ts, count = EXCLUDED.count,
-    min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, points = EXCLUDED.points
+    min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, points = EXCLUDED.points,
+    slots = EXCLUDED.slots
+"""
+
+# Segments written before migration 0006 (or by an older worker, whose rewrites the trigger
+# of 0006 marks) have no slots yet: a batch at a time, through the partial index on them.
+_UNSLOTTED = f"""
+SELECT signal_id, {US.format("chunk_start")}, points FROM segments
+WHERE slots IS NULL ORDER BY signal_id, chunk_start LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+"""
+_SET_SLOTS = """
+UPDATE segments SET slots = given.slots
+FROM unnest(
+    CAST(%(signal_id)s AS bigint[]), CAST(%(chunk_start)s AS timestamptz[]),
+    CAST(%(slots)s AS bytea[])
+) AS given(signal_id, chunk_start, slots)
+WHERE segments.signal_id = given.signal_id AND segments.chunk_start = given.chunk_start
 """
 
 
@@ -93,6 +111,7 @@ async def _merge(conn: AsyncConnection[Any], sql: str, params: dict[str, Any]) -
             "max",
             "sum",
             "points",
+            "slots",
         )
     }
     done = Compacted()
@@ -112,6 +131,7 @@ async def _merge(conn: AsyncConnection[Any], sql: str, params: dict[str, Any]) -
         columns["max"].append(float(values.max()))
         columns["sum"].append(float(values.sum()))
         columns["points"].append(segment.encode(ts, values))
+        columns["slots"].append(slots.encode(chunk_us, ts, values))
     if columns["signal_id"]:
         await conn.execute(UPSERT, columns)
         done.segments = len(columns["signal_id"])
@@ -147,3 +167,20 @@ async def compact_late(conn: AsyncConnection[Any], *, limit: int = 100_000) -> C
     async with conn.transaction():
         end = await compacted_through(conn, lock=True)
         return await _merge(conn, LATE, {"end": end, "limit": limit})
+
+
+async def fill_slots(conn: AsyncConnection[Any], *, limit: int = 2_000) -> int:
+    """Give up to `limit` segments without slot summaries theirs; how many it did."""
+    async with conn.transaction():
+        cursor = await conn.execute(_UNSLOTTED, {"limit": limit}, binary=True)
+        rows = await cursor.fetchall()
+        if not rows:
+            return 0
+        given: dict[str, list[Any]] = {"signal_id": [], "chunk_start": [], "slots": []}
+        for signal_id, chunk_us, points in rows:
+            ts, values = segment.decode(bytes(points))
+            given["signal_id"].append(signal_id)
+            given["chunk_start"].append(instant(chunk_us))
+            given["slots"].append(slots.encode(chunk_us, ts, values))
+        await conn.execute(_SET_SLOTS, given)
+        return len(rows)

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from assetwatch.config import Settings
+from assetwatch.db.warm_up import warm_up
 
 # psycopg_pool retries a failed connection in the background with a doubling delay, for five
 # minutes by default: after a long outage the first retry could come minutes after the
@@ -139,6 +140,7 @@ def create_database(settings: Settings, url: str | None = None) -> Database:
         timeout=settings.db_pool_timeout,
         reconnect_timeout=RECONNECT_SECONDS,
         check=ping_if_idle,
+        configure=warm_up,
         open=False,
     )
 

@@ -1,4 +1,5 @@
-"""The maintenance worker: partitions ahead, compaction, partition drops, retention.
+"""The maintenance worker: partitions ahead, compaction, slot summaries, partition drops,
+retention.
 
 One instance works at a time: it holds a session-level advisory lock on a connection of its
 own, and another instance waits on standby until that connection goes. Every step is its own
@@ -41,6 +42,9 @@ PARTITIONS = Counter(
     "assetwatch_worker_partitions_total", "Hourly partitions attached or dropped", ["action"]
 )
 EXPIRED = Counter("assetwatch_worker_segments_expired_total", "Segments deleted by retention")
+SLOTTED = Counter(
+    "assetwatch_worker_segments_slotted_total", "Older segments given their slot summaries"
+)
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Cycle:
     attached: int = 0
     dropped: int = 0
     expired: int = 0
+    slotted: int = 0
     lag: timedelta = field(default_factory=timedelta)
 
 
@@ -83,6 +88,8 @@ async def run_cycle(conn: AsyncConnection[Any], settings: Settings) -> Cycle:
     while (late := await compaction.compact_late(conn)).points:
         done.points += late.points
         done.segments += late.segments
+    while filled := await compaction.fill_slots(conn):
+        done.slotted += filled
     through = await compaction.compacted_through(conn)
     done.dropped = await partitions.drop_compacted(
         conn, through, lock_timeout_ms=DROP_LOCK_TIMEOUT_MS
@@ -94,6 +101,7 @@ async def run_cycle(conn: AsyncConnection[Any], settings: Settings) -> Cycle:
     PARTITIONS.labels("attached").inc(done.attached)
     PARTITIONS.labels("dropped").inc(done.dropped)
     EXPIRED.inc(done.expired)
+    SLOTTED.inc(done.slotted)
     LAG.set(done.lag.total_seconds())
     LAST_CYCLE.set(time.time())
     return done

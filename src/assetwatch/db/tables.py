@@ -151,7 +151,8 @@ measurements = Table(
 
 # Closed time: one row per signal per hour (`chunk_start`), its points compressed into one blob
 # (assetwatch.encoding.segment) beside their count, min, max and sum, which answer rollups of
-# whole hours without decoding anything.
+# whole hours without decoding anything, and the same per five minutes (`slots`,
+# assetwatch.encoding.slots) for buckets of whole five minutes; NULL until the worker fills them.
 segments = Table(
     "segments",
     metadata,
@@ -164,12 +165,20 @@ segments = Table(
     Column("max", Double, nullable=False),
     Column("sum", Double, nullable=False),
     Column("points", LargeBinary, nullable=False),
+    Column("slots", LargeBinary, nullable=True),
     # Leads with signal_id (the reads, the trigger's delete, a distribution key); the summary
     # columns ride along so that whole-hour rollups are index-only scans.
     PrimaryKeyConstraint(
         "signal_id",
         "chunk_start",
         postgresql_include=["first_ts", "last_ts", "count", "min", "max", "sum"],
+    ),
+    # What the worker has still to give slots: empty once it has caught up.
+    Index(
+        "ix_segments_without_slots",
+        "signal_id",
+        "chunk_start",
+        postgresql_where=text("slots IS NULL"),
     ),
 )
 

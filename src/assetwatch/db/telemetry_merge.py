@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from assetwatch.db.compaction import instant, micros
 from assetwatch.domain import Reading, Rollup
 from assetwatch.domain.readings import BUCKET_ORIGIN
-from assetwatch.encoding import segment
+from assetwatch.encoding import segment, slots
 
 
 def merge_readings(
@@ -66,6 +66,7 @@ def merge_rollups(
     owned: list[int] = []
     summaries: list[tuple[int, int, int, float, float, float]] = []
     cut: list[tuple[int, int, int, bytes]] = []
+    sliced: list[tuple[int, int, bytes]] = []
     late: list[tuple[int, int, float]] = []
     for kind, signal_id, stamp, n, lo, hi, total, points in rows:
         if kind == 4:
@@ -74,13 +75,16 @@ def merge_rollups(
             summaries.append((signal_id, micros(stamp), n, lo, hi, total))
         elif kind == 2:
             cut.append((signal_id, micros(stamp), n, bytes(points)))
+        elif kind == 5:
+            sliced.append((signal_id, micros(stamp), bytes(points)))
         else:
             late.append((signal_id, micros(stamp), lo))
     owned.sort()
     index = {signal_id: i for i, signal_id in enumerate(owned)}
-    parts = _point_partials(
-        cut, late, index, micros(start), micros(end), bucket // timedelta(microseconds=1)
-    )
+    bucket_us = bucket // timedelta(microseconds=1)
+    parts = _point_partials(cut, late, index, micros(start), micros(end), bucket_us)
+    if sliced:
+        parts.append(_slot_partials(sliced, index, bucket_us))
     if summaries:
         columns = list(zip(*summaries, strict=True))
         parts.append(
@@ -120,6 +124,26 @@ class _Columns(NamedTuple):
     lows: NDArray[np.float64]
     highs: NDArray[np.float64]
     totals: NDArray[np.float64]
+
+
+def _slot_partials(
+    sliced: list[tuple[int, int, bytes]], index: dict[int, int], bucket_us: int
+) -> _Columns:
+    """The five-minute summaries of segments wholly in range, each into its bucket (a whole
+    number of five minutes, so no slot straddles two)."""
+    found = slots.Slots(
+        [blob for _, _, blob in sliced],
+        np.array([chunk_us for _, chunk_us, _ in sliced], dtype=np.int64),
+    )
+    owners = np.array([index[signal_id] for signal_id, _, _ in sliced], dtype=np.int64)
+    return _Columns(
+        owners[found.owner],
+        (found.start_us - _ORIGIN_US) // bucket_us * bucket_us + _ORIGIN_US,
+        found.count,
+        found.low,
+        found.high,
+        found.total,
+    )
 
 
 def _combined(parts: list[_Columns]) -> _Columns:

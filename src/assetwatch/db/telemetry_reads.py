@@ -2,8 +2,9 @@
 
 Raw reads fetch the hot rows of the range and just enough segments to fill the page. Rollups take
 hot rows of uncompacted time and the whole-hour summaries of segments (when the bucket is a whole
-number of hours) aggregated by PostgreSQL, and the blobs of only the segments a bucket or the
-range cuts, or that a late point overrides. `telemetry_merge` puts the rows together.
+number of hours) aggregated by PostgreSQL, the five-minute slot summaries of segments (when it is
+a whole number of five minutes), and the blobs of only the segments a bucket or the range cuts,
+or that a late point overrides. `telemetry_merge` puts the rows together.
 """
 
 from datetime import datetime, timedelta
@@ -14,6 +15,9 @@ from sqlalchemy import text
 from assetwatch.db.compaction import CHUNK, CHUNK_US, instant, micros
 from assetwatch.db.queries import Compiled
 from assetwatch.domain.readings import BUCKET_ORIGIN
+from assetwatch.encoding.slots import SLOT_US
+
+SLOT = timedelta(microseconds=SLOT_US)
 
 _OWNED_SIGNAL = """
     SELECT signals.id FROM signals JOIN assets ON assets.id = signals.asset_id
@@ -80,6 +84,8 @@ def _rollups_sql(owned: str) -> str:
     # a whole number of hours, the range holds all of it and no late row overrides one of its
     # points; otherwise its blob is decoded ("cut"). The cut ones are found by key, not by
     # testing every segment: the hours holding the range's ends, and those with late rows.
+    # Buckets of whole five minutes (kind 5) take such a segment's slot summaries instead
+    # (`slots`: NULL while the worker has yet to compute them, empty when it has none).
     late_in_hour = """EXISTS (
         SELECT FROM late WHERE late.signal_id = g.signal_id
           AND late.ts >= g.chunk_start AND late.ts < g.chunk_start + interval '1 hour'
@@ -110,9 +116,6 @@ WITH owned AS ({owned}), state AS (
     GROUP BY 1, 2
 ), cut AS (
     SELECT g.signal_id, g.chunk_start FROM segments g
-    WHERE NOT :whole_hours AND {overlapping}
-    UNION ALL
-    SELECT g.signal_id, g.chunk_start FROM segments g
     WHERE :whole_hours AND {overlapping} AND g.chunk_start IN (:chunk_low, :chunk_high)
       AND (g.first_ts < :start OR g.last_ts >= :end OR {late_in_hour})
     UNION ALL
@@ -128,6 +131,14 @@ SELECT 1, signal_id, b, n, lo, hi, total, NULL FROM whole
 UNION ALL
 SELECT 2, g.signal_id, g.chunk_start, g.count, NULL, NULL, NULL, g.points
 FROM cut JOIN segments g USING (signal_id, chunk_start)
+UNION ALL
+SELECT CASE WHEN sliced THEN 5 ELSE 2 END, g.signal_id, g.chunk_start, g.count, NULL, NULL,
+       NULL, CASE WHEN sliced THEN g.slots ELSE g.points END
+FROM segments g, LATERAL (
+    SELECT :whole_slots AND g.slots <> ''::bytea AND g.first_ts >= :start
+           AND g.last_ts < :end AND NOT {late_in_hour} AS sliced
+) AS way
+WHERE NOT :whole_hours AND {overlapping}
 UNION ALL
 SELECT 3, signal_id, ts, NULL, value, NULL, NULL, NULL FROM late
 UNION ALL
@@ -166,4 +177,5 @@ def rollups_params(start: datetime, end: datetime, bucket: timedelta) -> dict[st
         "chunk_low": chunk_low(start),
         "chunk_high": chunk_low(end),
         "whole_hours": bucket % CHUNK == timedelta(0),
+        "whole_slots": bucket % SLOT == timedelta(0),
     }

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from assetwatch.encoding.scaled import MAX_DECIMAL_SCALE, from_scaled_ints, to_scaled_ints
 from assetwatch.encoding.varint import (
     decode_varints,
     encode_varints,
@@ -50,7 +51,6 @@ from assetwatch.encoding.varint import (
 
 FORMAT_VERSION = 1
 NEGATIVE_ZEROS = 0x80  # flag on the mode byte: a list of -0.0 positions follows the count
-MAX_DECIMAL_SCALE = 15
 
 
 class ValueMode(IntEnum):
@@ -68,8 +68,6 @@ _STRATEGIES = {
     ValueMode.XOR: (zlib.Z_DEFAULT_STRATEGY,),
     ValueMode.RAW: (zlib.Z_DEFAULT_STRATEGY,),
 }
-
-_TWO_53 = float(2**53)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +120,7 @@ def decode(blob: bytes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     if raw:
         values = np.frombuffer(payload[split:], dtype="<f8").astype(np.float64)
     elif info.mode is ValueMode.DECIMAL:
-        values = _from_decimal(np.cumsum(unzigzag(ints[n:])), info.scale)
+        values = from_scaled_ints(np.cumsum(unzigzag(ints[n:])), info.scale)
     else:
         values = np.bitwise_xor.accumulate(ints[n:]).view(np.float64)
     if info.negative_zeros:
@@ -287,7 +285,7 @@ def _value_candidates(
     # Rounded readings that cross zero give -0.0, which no integer scales back to: decimal
     # mode lists where they are and stores 0.
     negative_zeros = np.flatnonzero((values == 0) & np.signbit(values))
-    decimal = _to_decimal(np.where(values == 0, 0.0, values) if negative_zeros.size else values)
+    decimal = to_scaled_ints(np.where(values == 0, 0.0, values) if negative_zeros.size else values)
     if decimal is not None:
         scale, ints = decimal
         diffs = np.diff(ints, prepend=np.int64(0))
@@ -299,25 +297,6 @@ def _value_candidates(
     candidates.append((ValueMode.XOR, 0, encode_varints(xors), none))
     candidates.append((ValueMode.RAW, 0, values.astype("<f8").tobytes(), none))
     return candidates
-
-
-def _to_decimal(values: NDArray[np.float64]) -> tuple[int, NDArray[np.int64]] | None:
-    """The smallest scale k, with the ints, at which `_from_decimal` gives `values` back exactly."""
-    target = values.view(np.int64)
-    for scale in range(MAX_DECIMAL_SCALE + 1):
-        with np.errstate(over="ignore", invalid="ignore"):
-            scaled = np.rint(values * np.float64(10**scale))
-        if not bool(np.all(np.abs(scaled) <= _TWO_53)):
-            return None  # a larger scale only grows the magnitudes
-        ints = scaled.astype(np.int64)
-        if np.array_equal(_from_decimal(ints, scale).view(np.int64), target):
-            return scale, ints
-    return None
-
-
-def _from_decimal(ints: NDArray[np.int64], scale: int) -> NDArray[np.float64]:
-    floats = ints.astype(np.float64)
-    return floats if scale == 0 else floats / np.float64(10**scale)
 
 
 def _ts_stream(ts: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -31,8 +31,11 @@ async def app(
     session_factory: async_sessionmaker[AsyncSession],
     connections: RolledBackConnections,
 ) -> AsyncIterator[FastAPI]:
-    app = create_app(settings, database_url=migrated_url)
+    # The app's own pool serves nothing here (the test's connection does): one connection,
+    # ready (and warmed up) before the test starts, so that nothing runs behind its back.
+    app = create_app(settings.model_copy(update={"db_pool_size": 1}), database_url=migrated_url)
     async with app.router.lifespan_context(app):
+        await app.state.database.pool.wait()
         app.state.session_factory = session_factory  # the test's rolled-back connection
         app.state.connections = connections  # the same connection, for the hot paths
         count_statements_of(engine.sync_engine)

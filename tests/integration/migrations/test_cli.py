@@ -144,7 +144,8 @@ def test_history_lists_every_revision_oldest_first(cli: CliRunner) -> None:
         "0001 -> 0002",
         "0002 -> 0003",
         "0003 -> 0004",
-        "0004 -> 0005 (head)",
+        "0004 -> 0005",
+        "0005 -> 0006 (head)",
     ]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, MetaData, insert, text, update
 from assetwatch.db import migrations
 from assetwatch.db.compaction import micros
 from assetwatch.db.tables import metadata
-from assetwatch.encoding import segment
+from assetwatch.encoding import segment, slots
 from tests.integration.migrations.catalog import (
     HEAD,
     REVISIONS,
@@ -151,14 +151,15 @@ def test_the_parity_check_sees_a_model_change_without_its_migration(
     fresh_database_url: str,
 ) -> None:
     """At 0002 what the later revisions add to tables.py is missing from the database (0003's
-    GIN index, 0005's tables, BRIN index and column), and the foreign key 0004 drops is still
-    there: the diff names each. (Autogenerate does not compare partitioning: test_schema checks
-    that `measurements` is partitioned.)"""
+    GIN index, 0005's tables, BRIN index and column, 0006's partial index), and the foreign key
+    0004 drops is still there: the diff names each. (Autogenerate does not compare partitioning:
+    test_schema checks that `measurements` is partitioned.)"""
     migrations.upgrade(fresh_database_url, "0002")
     assert _named(_diff(fresh_database_url)) == [
         ("add_column", "organizations.retention_days"),
         ("add_index", "ix_assets_tags"),
         ("add_index", "ix_measurements_ts"),
+        ("add_index", "ix_segments_without_slots"),
         ("add_table", "segments"),
         ("add_table", "storage_state"),
         ("remove_fk", "fk_measurements_signal_id_signals"),
@@ -270,6 +271,8 @@ def _fill_what_later_revisions_added(connection: Connection, columns: dict[str, 
                 points=segment.encode(ts, values),
             )
         )
+    if "slots" not in columns.get("segments", []):
+        connection.execute(update(t["segments"]).values(slots=slots.NONE))
     connection.commit()
 
 

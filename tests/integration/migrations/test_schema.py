@@ -74,6 +74,7 @@ EXPECTED_COLUMNS = {
         "max": "double precision",
         "sum": "double precision",
         "points": "bytea",
+        "slots": "bytea",
     },
     "storage_state": {"id": "bigint", "compacted_through": TIMESTAMPTZ},
 }
@@ -85,6 +86,7 @@ NULLABLE = {
     ("signals", "unit"),
     ("signals", "last_ts"),
     ("signals", "last_value"),
+    ("segments", "slots"),  # 0006: until the worker computes them
 }
 
 
@@ -152,6 +154,10 @@ def test_indexes_of_the_stores(db: Connection) -> None:
         "CREATE UNIQUE INDEX pk_segments ON public.segments USING btree (signal_id, chunk_start)"
         " INCLUDE (first_ts, last_ts, count, min, max, sum)"
     )
+    assert indexes["ix_segments_without_slots"] == (
+        "CREATE INDEX ix_segments_without_slots ON public.segments"
+        " USING btree (signal_id, chunk_start) WHERE (slots IS NULL)"
+    )
     assert indexes["pk_measurements"] == (
         "CREATE UNIQUE INDEX pk_measurements ON ONLY public.measurements"
         " USING btree (signal_id, ts)"
@@ -211,16 +217,37 @@ def test_foreign_keys_cascade_from_their_parent(db: Connection) -> None:
 
 def test_measurements_go_with_their_signal_by_a_trigger_not_a_foreign_key(db: Connection) -> None:
     """Migration 0004: a per-point FK check was two thirds of an ingest's database time."""
-    triggers = schema(db)["triggers"]
-    assert [(table, name) for table, name, _ in triggers] == [
-        ("signals", "signals_delete_measurements")
-    ]
-    assert "AFTER DELETE ON public.signals REFERENCING OLD TABLE" in triggers[0][2]
-    assert "FOR EACH STATEMENT" in triggers[0][2]
+    triggers = {name: (table, body) for table, name, body in schema(db)["triggers"]}
+    table, trigger = triggers["signals_delete_measurements"]
+    assert table == "signals"
+    assert "AFTER DELETE ON public.signals REFERENCING OLD TABLE" in trigger
+    assert "FOR EACH STATEMENT" in trigger
     # 0005: and the segments with them.
-    (function,) = [body for name, body in schema(db)["functions"] if name in triggers[0][2]]
+    (function,) = [body for name, body in schema(db)["functions"] if name in trigger]
     assert "DELETE FROM measurements WHERE signal_id = ANY($1)" in function
     assert "DELETE FROM segments WHERE signal_id = ANY($1)" in function
+
+
+def test_a_rewrite_of_a_segments_points_that_keeps_its_slots_clears_them(db: Connection) -> None:
+    """0006: an older release's worker rewrites points without knowing slots, which would then
+    describe points no longer there; a rewrite of both (this release's) keeps the new ones."""
+    insert = text(
+        "INSERT INTO segments VALUES (424242, '2026-01-01', '2026-01-01', '2026-01-01', 1, 1, 1,"
+        " 1, 'old points', 'old slots')"
+    )
+    slots_now = text("SELECT slots FROM segments WHERE signal_id = 424242")
+    try:
+        db.execute(insert)
+        db.execute(text("UPDATE segments SET points = 'new' WHERE signal_id = 424242"))
+        assert db.execute(slots_now).scalar_one() is None
+        db.execute(
+            text("UPDATE segments SET points = 'newer', slots = 'new' WHERE signal_id = 424242")
+        )
+        assert db.execute(slots_now).scalar_one() == b"new"
+        db.execute(text("UPDATE segments SET count = 2 WHERE signal_id = 424242"))
+        assert db.execute(slots_now).scalar_one() == b"new"
+    finally:
+        db.rollback()
 
 
 def test_every_foreign_key_column_leads_an_index(db: Connection) -> None:

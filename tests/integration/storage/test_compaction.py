@@ -1,5 +1,6 @@
 """Compaction end to end: what clients read is the same before and after, late points win."""
 
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,8 @@ async def reads(client: httpx.AsyncClient, tenant: Tenant, fleet: Fleet) -> dict
         ),
         "hourly": (f"/v1/signals/{sid}/rollups", {"bucket": "1h", **window}),
         "minutes": (f"/v1/signals/{sid}/rollups", {"bucket": "7m", **window}),
+        "quarters": (f"/v1/signals/{sid}/rollups", {"bucket": "15m", **window}),
+        "asset quarters": (f"/v1/assets/{fleet.asset_id}/rollups", {"bucket": "5m", **window}),
         "cut": (
             f"/v1/signals/{sid}/rollups",
             {"bucket": "1h", "start": stamp(HOUR + timedelta(minutes=5)), "end": window["end"]},
@@ -129,3 +132,36 @@ async def test_a_late_point_overwrites_a_compacted_one_and_is_merged_later(
     merged = await compaction.compact_late(driver)
     assert (merged.points, merged.segments) == (2, 1)
     assert_same(expected, await reads(client, acme, fleet))
+
+
+async def test_segments_without_slots_read_the_same_and_the_worker_fills_them(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, driver: Any
+) -> None:
+    """Segments from before revision 0006 have no slots: reads decode them, then the worker
+    gives them slots, and reads (now summing slots) are still the same."""
+    await write(client, acme, _points(fleet))
+    before = await reads(client, acme, fleet)
+    await set_compacted_through(driver, HOUR)
+    while await compaction.compact_hour(driver, HOUR + timedelta(hours=2)):
+        pass
+    await driver.execute(
+        "UPDATE segments SET slots = NULL WHERE signal_id = ANY(%s)", (fleet.signal_ids,)
+    )
+    assert_same(copy.deepcopy(before), await reads(client, acme, fleet))
+
+    assert await compaction.fill_slots(driver, limit=3) == 3
+    assert await compaction.fill_slots(driver) == 1
+    assert await compaction.fill_slots(driver) == 0
+    cursor = await driver.execute(
+        "SELECT signal_id, length(slots) > 0 FROM segments WHERE signal_id = ANY(%s)",
+        (fleet.signal_ids,),
+    )
+    # The first signal's readings are decimals (tenths); the second's, thirds, are not: their
+    # segments are marked as having none (empty), not left to be tried again.
+    assert sorted(await cursor.fetchall()) == [
+        (fleet.signal_ids[0], True),
+        (fleet.signal_ids[0], True),
+        (fleet.signal_ids[1], False),
+        (fleet.signal_ids[1], False),
+    ]
+    assert_same(before, await reads(client, acme, fleet))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from assetwatch.db.compaction import instant, micros
 from assetwatch.db.telemetry_merge import merge_rollups
 from assetwatch.domain.readings import BUCKET_ORIGIN
-from assetwatch.encoding import segment
+from assetwatch.encoding import segment, slots
 
 HOUR_US = 3_600_000_000
 BASE_US = micros(datetime(2026, 11, 22, 6, tzinfo=UTC))
@@ -33,7 +33,7 @@ def stores(draw: st.DrawFn) -> dict[str, Any]:
         sid: draw(st.dictionaries(stamps.filter(lambda t: t < watermark), values, max_size=5))
         for sid in owned
     }
-    bucket_s = draw(st.sampled_from([60, 420, 900, 3600, 7200, 86400]))
+    bucket_s = draw(st.sampled_from([60, 300, 420, 900, 3600, 7200, 86400]))
     start = draw(stamps)
     end = draw(stamps.filter(lambda t: t > start))
     return {
@@ -44,6 +44,7 @@ def stores(draw: st.DrawFn) -> dict[str, Any]:
         "bucket": timedelta(seconds=bucket_s),
         "start": start,
         "end": end,
+        "use_slots": draw(st.booleans()),
     }
 
 
@@ -54,7 +55,7 @@ def _bucket_of(ts_us: int, bucket_us: int) -> int:
 
 def _rows(store: dict[str, Any]) -> list[tuple[Any, ...]]:
     """What the rollup statement returns: kinds 0 (hot buckets), 2 (segments), 3 (late rows),
-    4 (owned signals); segments are every chunk that holds points before the watermark."""
+    4 (owned signals), 5 (slots); segments are every chunk with points before the watermark."""
     bucket_us = store["bucket"] // timedelta(microseconds=1)
     rows: list[tuple[Any, ...]] = [
         (4, sid, None, None, None, None, None, None) for sid in store["owned"]
@@ -68,10 +69,21 @@ def _rows(store: dict[str, Any]) -> list[tuple[Any, ...]]:
             elif store["start"] <= ts < store["end"]:
                 hot[_bucket_of(ts, bucket_us)].append(value)
         for chunk, held in chunks.items():
-            blob = segment.encode(
-                np.array([t for t, _ in held], dtype=np.int64),
-                np.array([v for _, v in held], dtype=np.float64),
-            )
+            ts = np.array([t for t, _ in held], dtype=np.int64)
+            vals = np.array([v for _, v in held], dtype=np.float64)
+            # As the statement chooses: slots for a segment wholly in range that no late row
+            # overrides, when the bucket is whole five minutes; else the blob.
+            if (
+                store["use_slots"]
+                and bucket_us % slots.SLOT_US == 0
+                and store["start"] <= ts[0]
+                and ts[-1] < store["end"]
+                and not any(chunk <= t < chunk + HOUR_US for t in store["late"][sid])
+                and (found := slots.encode(chunk, ts, vals)) != slots.NONE
+            ):
+                rows.append((5, sid, instant(chunk), len(held), None, None, None, found))
+                continue
+            blob = segment.encode(ts, vals)
             rows.append((2, sid, instant(chunk), len(held), None, None, None, blob))
         for b, vs in hot.items():
             rows.append((0, sid, instant(b), len(vs), min(vs), max(vs), sum(vs), None))

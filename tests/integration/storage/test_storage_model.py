@@ -48,7 +48,15 @@ HOUR = 3_600_000_000  # µs
 BASE = datetime(2026, 11, 22, tzinfo=UTC)  # where compaction starts (W) in each example
 BASE_US = (BASE - EPOCH) // MICRO
 ORIGIN_US = (BUCKET_ORIGIN - EPOCH) // MICRO
-BUCKETS = {"1m": 60_000_000, "7m": 420_000_000, "1h": HOUR, "2h": 2 * HOUR, "1d": 24 * HOUR}
+BUCKETS = {
+    "1m": 60_000_000,
+    "5m": 300_000_000,
+    "7m": 420_000_000,
+    "15m": 900_000_000,
+    "1h": HOUR,
+    "2h": 2 * HOUR,
+    "1d": 24 * HOUR,
+}
 POINT_HOURS = range(-1, 27)  # points fall in these hours after BASE (the first: before W)
 MAX_STEPS = 30
 # About 40 s; for a longer search, e.g. ASSETWATCH_STORAGE_EXAMPLES=3000 (about 8 min).
@@ -99,7 +107,9 @@ def bits(value: float) -> bytes:
 
 GRID = st.integers(0, 11).map(lambda k: k * 300_000_000)  # every 5 minutes: re-sends happen
 EDGES = st.sampled_from([0, 1, HOUR - 1, HOUR // 2 + 1])
-IN_HOUR = st.one_of(GRID, GRID, GRID, EDGES, st.integers(0, HOUR - 1))
+# A point just after a grid point shares its five minutes: slots with several points.
+NEAR_GRID = st.builds(lambda g, d: g + d, GRID, st.sampled_from([1_000_000, 60_000_000]))
+IN_HOUR = st.one_of(GRID, GRID, GRID, NEAR_GRID, EDGES, st.integers(0, HOUR - 1))
 VALUES = st.one_of(
     st.integers(-50, 50).map(float),
     st.integers(-(10**6), 10**6).map(lambda i: i / 100),
@@ -113,6 +123,8 @@ OPERATIONS = [
     *["ingest"] * 6,
     *["compact"] * 3,
     *["compact_late"] * 2,
+    "forget_slots",
+    "fill_slots",
     "partitions",
     *["expire"] * 2,
     *["cycle"] * 2,
@@ -351,6 +363,23 @@ class Run:
         done = await compaction.compact_late(self.driver, limit=limit)
         assert (done.points, done.segments) == self.model.take(self.model.late_rows()[:limit])
         return done
+
+    async def forget_slots(self) -> None:
+        """What revision 0006 starts from, and what an older worker's rewrite leaves: segments
+        without slots (reads decode them): every one, or every second or third hour's."""
+        every = self.draw(st.sampled_from([1, 2, 3]))
+        note(f"forget_slots(every {every})")
+        await self.driver.execute(
+            "UPDATE segments SET slots = NULL"
+            " WHERE (extract(epoch FROM chunk_start)::bigint / 3600) %% %s = 0",
+            (every,),
+        )
+
+    async def fill_slots(self) -> None:
+        limit = self.draw(st.sampled_from([1, 2_000]))
+        note(f"fill_slots(limit={limit})")
+        filled = await compaction.fill_slots(self.driver, limit=limit)
+        event(f"slots filled: {'some' if filled else 'none'}")
 
     async def partitions(self) -> None:
         now = self.draw(instants(st.integers(-2, 27)))
