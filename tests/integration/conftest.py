@@ -133,9 +133,9 @@ class _Recorded:
     def __init__(self, conn: Any, seen: list[str]) -> None:
         self._conn, self._seen = conn, seen
 
-    async def execute(self, query: str, params: Any = None) -> Any:
+    async def execute(self, query: str, params: Any = None, *, prepare: bool | None = None) -> Any:
         self._seen.append(query)
-        return await self._conn.execute(query, params)
+        return await self._conn.execute(query, params, prepare=prepare)
 
 
 class RolledBackConnections:

@@ -14,6 +14,7 @@ made ahead; and another organisation's signals, eight times as many as the asset
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,10 +22,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from psycopg import sql as psycopg_sql
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assetwatch.db import compaction, partitions, tables, telemetry_reads
+from assetwatch.db import compaction, partitions, queries, tables, telemetry_reads
 from assetwatch.db.compaction import CHUNK, instant, micros
 from assetwatch.db.queries import END_OF_TIME, Compiled
 from assetwatch.domain.measurements import EARLIEST
@@ -397,7 +399,77 @@ async def test_a_deleted_signals_points_and_segments_go_through_the_primary_keys
         assert (await connection.execute(remaining, {"id": small})).scalar_one() == 0
 
 
-async def test_connections_never_switch_to_generic_plans(connection: AsyncConnection) -> None:
-    """psycopg prepares repeated statements; a generic plan of the range read scans and sorts."""
+async def test_only_the_statements_marked_generic_are_prepared(connection: AsyncConnection) -> None:
+    """Pooled connections prepare nothing by themselves (psycopg's automatic preparation is
+    off), so a statement is planned with its values unless it is marked `generic`; those are
+    planned once, whatever the values (the tests below check that plan)."""
     mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
-    assert mode == "force_custom_plan"
+    assert mode == "force_generic_plan"
+    driver = await _driver(connection)
+    assert driver.prepare_threshold is None
+    generic = {
+        name
+        for name, statement in [
+            ("readings asc", telemetry_reads.READINGS[False]),
+            ("readings desc", telemetry_reads.READINGS[True]),
+            ("rollups", telemetry_reads.ROLLUPS),
+            ("asset rollups", telemetry_reads.ASSET_ROLLUPS),
+            ("ingest", queries.INGEST),
+            ("latest", queries.LATEST),
+        ]
+        if statement.generic
+    }
+    assert generic == {"readings asc", "readings desc"}
+
+
+async def generic_plan_of(
+    connection: AsyncConnection, statement: Compiled, params: dict[str, Any]
+) -> Plan:
+    """The plan a prepared statement runs with these values: its generic plan, with the
+    partitions pruned when it starts (`Subplans Removed`), as the pool's connections run it."""
+    driver = await _driver(connection)
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement.sql)))
+    numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", statement.sql)
+    await driver.execute("PREPARE plan_check AS " + numbered)
+    try:
+        values = statement.params(params)
+        arguments = psycopg_sql.SQL(", ").join(psycopg_sql.Literal(values[n]) for n in names)
+        cursor = await driver.execute(
+            psycopg_sql.SQL("EXPLAIN (FORMAT JSON) EXECUTE plan_check({})").format(arguments)
+        )
+        row = await cursor.fetchone()
+    finally:
+        await driver.execute("DEALLOCATE plan_check")
+    plan: Plan = row[0][0]["Plan"]
+    return plan
+
+
+@pytest.mark.parametrize("descending", [True, False])
+async def test_the_generic_plan_of_a_range_read_uses_the_primary_keys_in_range(
+    connection: AsyncConnection, loaded: Loaded, descending: bool
+) -> None:
+    """The plan made once for every range: hot rows by each partition's primary key (no sort),
+    partitions out of range pruned as it starts, segments by pk_segments."""
+    start, end = HOT_START - 6 * CHUNK, HOT_START + 2 * CHUNK
+    params = telemetry_reads.readings_params(loaded.org, loaded.signals[1], start, end, 1001)
+
+    plan = await generic_plan_of(connection, telemetry_reads.READINGS[descending], params)
+
+    assert_hot_rows_by_primary_keys(plan, loaded)
+    assert sorts_over_measurements(plan) == [], show(plan)
+    assert_segments_by_pk_segments(plan)
+    assert any(node.get("Subplans Removed", 0) > 0 for node in nodes(plan)), show(plan)
+
+
+async def test_the_generic_plan_reads_the_last_points_in_index_order(
+    connection: AsyncConnection, loaded: Loaded
+) -> None:
+    params = telemetry_reads.readings_params(
+        loaded.org, loaded.signals[2], EARLIEST, END_OF_TIME, 101
+    )
+
+    plan = await generic_plan_of(connection, telemetry_reads.READINGS[True], params)
+
+    assert_hot_rows_by_primary_keys(plan, loaded)
+    assert sorts_over_measurements(plan) == [], show(plan)
+    assert_segments_by_pk_segments(plan)

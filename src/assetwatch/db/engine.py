@@ -101,7 +101,11 @@ def create_database(settings: Settings, url: str | None = None) -> Database:
     target = url or settings.database_url
     if not target:
         raise ValueError("no database URL: set DATABASE_URL or start the embedded server")
-    options = "-c timezone=UTC -c plan_cache_mode=force_custom_plan"
+    # Only the statements marked `generic` are prepared (psycopg's automatic preparation is off),
+    # and those are planned once: a generic plan. Every other statement is planned with its
+    # values each time, as an unprepared statement always is (NARRATIVE.md, "Prepared
+    # statements and generic plans").
+    options = "-c timezone=UTC -c plan_cache_mode=force_generic_plan"
     if settings.db_statement_timeout_ms:
         options += f" -c statement_timeout={settings.db_statement_timeout_ms}"
     idle_seconds = settings.db_pool_ping_idle_seconds
@@ -129,9 +133,8 @@ def create_database(settings: Settings, url: str | None = None) -> Database:
         connection_class=PooledConnection,
         kwargs={
             "autocommit": True,
+            "prepare_threshold": None,
             "connect_timeout": settings.db_connect_timeout,
-            # psycopg's automatic prepared statements switch the range read to a generic plan
-            # that scans and sorts (NARRATIVE.md); custom plans keep the primary-key range scan.
             "options": options,
             "application_name": "assetwatch",
         },

@@ -34,10 +34,15 @@ _DIALECT = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
 
 class Compiled:
     """A Core statement rendered once for psycopg (casts included, `%(name)s` parameters), with
-    the values of the parameters it binds itself (constants inside the expression)."""
+    the values of the parameters it binds itself (constants inside the expression).
 
-    def __init__(self, statement: ClauseElement) -> None:
+    `generic`: prepared on each connection and planned once, for every value of its parameters
+    (a generic plan, which the query-plan tests check); otherwise planned at each execution with
+    the values it is given. Planning is most of a short read's database time."""
+
+    def __init__(self, statement: ClauseElement, *, generic: bool = False) -> None:
         self.statement = statement  # for EXPLAIN in the query-plan tests
+        self.generic = generic
         compiled = statement.compile(dialect=_DIALECT)
         self.sql = str(compiled)
         self._constants = {k: v for k, v in compiled.params.items() if v is not None}

@@ -177,7 +177,9 @@ class SqlMeasurementRepository:
     async def _rows(self, statement: queries.Compiled, params: dict[str, Any]) -> list[Any]:
         count_statement()
         async with self._connections.connection() as conn:
-            cursor = await conn.execute(statement.sql, statement.params(params))
+            cursor = await conn.execute(
+                statement.sql, statement.params(params), prepare=statement.generic
+            )
             return await cursor.fetchall()
 
     async def write(self, organization_id: int, points: Points) -> set[int]:

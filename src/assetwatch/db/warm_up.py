@@ -51,4 +51,4 @@ async def plan_hot_reads(conn: AsyncConnection[Any]) -> None:
         (queries.LATEST, {"organization_id": NOBODY, "asset_id": NOBODY}),
     ]
     for statement, params in work:
-        await conn.execute(statement.sql, statement.params(params))
+        await conn.execute(statement.sql, statement.params(params), prepare=statement.generic)
