@@ -277,7 +277,9 @@ class Run:
     reads_as_segments: dict[str, str] = field(default_factory=dict)
 
 
-def bench(points: int, reads: int, ingest_seconds: float, min_requests: int) -> Run:
+def bench(
+    points: int, reads: int, ingest_seconds: float, min_requests: int, rows_from: Path | None
+) -> Run:
     instants = points // SERIES
     run = Run(points=instants * SERIES)
     end_us = (time.time_ns() // 1000) // HOUR_US * HOUR_US - 10 * MINUTE_US
@@ -308,10 +310,13 @@ def bench(points: int, reads: int, ingest_seconds: float, min_requests: int) -> 
             text=True,
             check=True,
         ).stdout.strip()
-        with served(url):
-            run.reads_as_rows = asyncio.run(
-                measure_reads(token, assets, signals, first_us, end_us, reads, min_requests)
-            )
+        if rows_from is None:
+            with served(url):
+                run.reads_as_rows = asyncio.run(
+                    measure_reads(token, assets, signals, first_us, end_us, reads, min_requests)
+                )
+        else:
+            run.reads_as_rows = rows_column(rows_from)
         run.compact_seconds = asyncio.run(_compact(conninfo, url))
         with psycopg.connect(conninfo, autocommit=True) as conn:
             started = time.monotonic()
@@ -339,17 +344,28 @@ async def _compact(conninfo: str, url: str) -> float:
     return time.monotonic() - started
 
 
+def rows_column(path: Path) -> dict[str, str]:
+    """The "every point a row" read figures of an earlier report, by case."""
+    column = {}
+    for line in path.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and " ms " in cells[1]:
+            column[cells[0]] = cells[1]
+    return column
+
+
 def report(run: Run, args: argparse.Namespace) -> str:
     n = run.points
 
     def per_point(sizes: dict[str, int], *keys: str) -> str:
         return f"{sum(sizes[k] for k in keys) / n:.2f}"
 
+    rows_option = f" --rows-from {args.rows_from}" if args.rows_from else ""
     lines = [
         "# Storage at scale (`make bench-scale`)",
         "",
         f"`python -m loadtest.bench.scale --points {args.points} --reads {args.reads} "
-        f"--min-requests {args.min_requests}` on "
+        f"--min-requests {args.min_requests}{rows_option}` on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs: {n:,} points, 100 "
         "series at 10 s, a random walk rounded to 0.1, loaded in time order by binary COPY "
         f"({n / run.load_seconds:,.0f} points/s). Reads: sequential requests on one keep-alive "
@@ -357,6 +373,15 @@ def report(run: Run, args: argparse.Namespace) -> str:
         f"a case stops after {CASE_SECONDS:.0f} s once it has {args.min_requests} requests (the "
         f"count is in brackets). Ingest: {args.ingest_seconds:.0f} s of 4 connections posting "
         "1,000-point batches stamped now (the same path for both stores: new points are rows).",
+        *(
+            []
+            if args.rows_from is None
+            else [
+                "",
+                f"The row store's read figures are those of `{args.rows_from}`, an earlier run of "
+                "this script at the same size (`--rows-from`); every other figure is this run's.",
+            ]
+        ),
         "",
         f"The worker compacted them in {run.compact_seconds:.1f} s "
         f"({n / run.compact_seconds:,.0f} points/s) into {run.segments[0]:,} segments holding "
@@ -391,8 +416,16 @@ def main() -> None:
         help="a case stops after 20 s once it has this many (the row store's slowest take minutes)",
     )
     parser.add_argument("--out", default="docs/benchmarks-scale.md")
+    parser.add_argument(
+        "--rows-from",
+        type=Path,
+        help="take the row store's read figures from this earlier report of the same size "
+        "instead of measuring them again (they take about 15 minutes at 100 M points)",
+    )
     args = parser.parse_args()
-    run = bench(parse_count(args.points), args.reads, args.ingest_seconds, args.min_requests)
+    run = bench(
+        parse_count(args.points), args.reads, args.ingest_seconds, args.min_requests, args.rows_from
+    )
     text = report(run, args)
     Path(args.out).write_text(text)
     print(text)
