@@ -7,7 +7,8 @@ RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-unit test-integration lint format typecheck layers migrate revision
+.PHONY: help install run test test-unit test-integration lint lint-ruff format typecheck layers hooks \
+	migrate revision
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -22,17 +23,42 @@ install: .venv/.synced ## install uv and the locked environment
 run: install ## serve the demo on an embedded PostgreSQL (migrated) at http://$(HOST):$(PORT)
 	$(RUN) assetwatch serve --demo --host $(HOST) --port $(PORT)
 
-test: install ## the whole suite: unit (alone, so its purity guard applies), then the rest
-	$(RUN) pytest tests/unit
-	$(RUN) pytest --ignore=tests/unit
+# The suites `make test` and `make coverage` (mk/dev.mk) run, in this order, one pytest each:
+# unit alone (so its purity guard applies); the rest in parallel (pytest-xdist, one embedded
+# PostgreSQL and template per worker; TEST_WORKERS=0 runs it serially); smoke and the short load
+# run last and alone, as they time a live server.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
+SERIAL_SUITES := tests/smoke tests/loadtest
+SUITE_unit := tests/unit
+SUITE_integration = $(XDIST) --ignore=tests/unit $(addprefix --ignore=,$(SERIAL_SUITES))
+SUITE_smoke := tests/smoke
+SUITE_load := tests/loadtest
+
+test: install ## the whole suite: unit (alone), integration + k8s (parallel), smoke, load
+	$(RUN) pytest $(SUITE_unit)
+	$(RUN) pytest $(SUITE_integration)
+	$(RUN) pytest $(SUITE_smoke)
+	$(RUN) pytest $(SUITE_load)
 
 test-unit: install ## unit tests only (no database, no sockets)
 	$(RUN) pytest tests/unit
 
-test-integration: install ## integration tests on a throw-away embedded PostgreSQL
-	$(RUN) pytest tests/integration
+test-integration: install ## integration tests on throw-away embedded PostgreSQL servers (TEST_WORKERS in parallel)
+	$(RUN) pytest $(XDIST) tests/integration
 
-lint: install ## ruff lint + format check
+# One list of checks: the hooks in .pre-commit-config.yaml, each calling one of the targets
+# below (or in mk/*.mk). `make lint` runs them all; `make hooks` runs them on each commit.
+# pre-commit runs from the venv but not under `uv run`, whose PATH would hide the uv that the
+# hooks' own `make` calls need.
+PRE_COMMIT := .venv/bin/pre-commit
+lint: install ## every static check: the pre-commit hooks on all files (ruff, mypy, layers, squawk, hadolint, yamllint, shellcheck)
+	$(PRE_COMMIT) run --all-files
+
+hooks: install ## install the git pre-commit hook: the checks of `make lint`, run on each commit
+	$(PRE_COMMIT) install
+
+lint-ruff: install ## ruff lint + format check
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 

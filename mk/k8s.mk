@@ -1,13 +1,15 @@
 # Container image and Kubernetes targets (issue 6). Included by the root Makefile.
-#   make image-lint   hadolint + checkov on the Dockerfile, shellcheck on scripts/   (CI, ~10 s)
-#   make k8s-check    render, schema-validate, lint and policy-check every overlay;
-#                     run the manifests' commands locally; deploy.sh --dry-run        (CI, ~1 min)
+#   make image-lint   checkov on the Dockerfile (hadolint and shellcheck: make lint)   (CI, ~10 s)
+#   make k8s-check    render, schema-validate and policy-check every overlay (yamllint: make
+#                     lint); run the manifests' commands locally; deploy.sh --dry-run (CI, ~1 min)
+#   make lint-docker / lint-shell / lint-yaml   hadolint, shellcheck, yamllint: hooks of
+#                     .pre-commit-config.yaml, so part of `make lint`
 #   make image        build the runtime, smoke (and loadtest) images with podman/buildah
 #   make image-test   run the built images: read-only, non-root, migrate, /readyz, smoke
 # image and image-test need root, podman (or buildah) and, with no registry, debootstrap:
 #   apt-get install -y podman buildah runc debootstrap
 
-.PHONY: image-lint k8s-check k8s-render image image-base image-test
+.PHONY: image-lint lint-docker lint-shell lint-yaml k8s-check k8s-render image image-base image-test
 
 K8S_OUT := build/k8s
 K8S_OVERLAYS := $(notdir $(wildcard k8s/overlays/*))
@@ -16,12 +18,19 @@ KUBECTL := .venv/bin/kubectl
 # in its own pinned, cached tool environment instead of the locked dev group.
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV := $(UV) tool run --from checkov==$(CHECKOV_VERSION) checkov
-SHELL_SCRIPTS := $(wildcard scripts/*.sh)
+SHELL_SCRIPTS := $(wildcard scripts/*.sh) .ci/run
 
-image-lint: install ## lint the Dockerfile (hadolint, checkov) and the shell scripts (shellcheck)
-	$(RUN) hadolint Dockerfile
+image-lint: install ## policy-check the Dockerfile (checkov; hadolint and shellcheck are in make lint)
 	$(CHECKOV) --file Dockerfile --framework dockerfile --compact --quiet --skip-download
+
+lint-docker: install ## hadolint on the Dockerfile
+	$(RUN) hadolint Dockerfile
+
+lint-shell: install ## shellcheck on scripts/*.sh and .ci/run
 	$(RUN) shellcheck $(SHELL_SCRIPTS)
+
+lint-yaml: install ## yamllint on the Kustomize sources and .pre-commit-config.yaml
+	$(RUN) yamllint --strict -c k8s/.yamllint.yaml k8s/ .pre-commit-config.yaml
 
 k8s-render: install ## render every overlay (and each base) into build/k8s/
 	@rm -rf $(K8S_OUT) && mkdir -p $(K8S_OUT)/overlays
@@ -31,11 +40,9 @@ k8s-render: install ## render every overlay (and each base) into build/k8s/
 	  $(KUBECTL) kustomize k8s/overlays/$$overlay > $(K8S_OUT)/overlays/$$overlay.yaml || exit 1; \
 	  echo "rendered overlay $$overlay: $$(grep -c '^kind: ' $(K8S_OUT)/overlays/$$overlay.yaml) objects"; done
 
-k8s-check: k8s-render ## validate the manifests offline: schemas, lint, policy, commands, deploy.sh --dry-run
-	$(RUN) yamllint --strict -c k8s/.yamllint.yaml k8s/
+k8s-check: k8s-render ## validate the manifests offline: schemas, policy, commands, deploy.sh --dry-run
 	$(RUN) kubernetes-validate --strict --quiet $(K8S_OUT)/*.yaml $(K8S_OUT)/overlays/*.yaml k8s/base/secret.example.yaml
 	$(CHECKOV) --config-file k8s/.checkov.yaml --directory $(K8S_OUT)/overlays
-	$(RUN) shellcheck $(SHELL_SCRIPTS)
 	$(RUN) pytest -m k8s tests/k8s
 	@for overlay in $(K8S_OVERLAYS); do \
 	  echo "deploy.sh --dry-run 0.1.0 $$overlay"; \
@@ -44,7 +51,7 @@ k8s-check: k8s-render ## validate the manifests offline: schemas, lint, policy, 
 	  KUBECTL=$(KUBECTL) scripts/deploy.sh --dry-run --migrate-down 0001 0.1.0 $$overlay >/dev/null 2>&1 || exit 1; \
 	  KUBECTL=$(KUBECTL) scripts/deploy.sh --dry-run --loadtest 0.1.0 $$overlay >/dev/null 2>&1 || exit 1; \
 	done
-	@echo "k8s-check: all overlays render, validate, lint and plan (plans in $(K8S_OUT)/plan-*.txt)"
+	@echo "k8s-check: all overlays render, validate, pass policy and plan (plans in $(K8S_OUT)/plan-*.txt)"
 
 # --- images (not in CI: they need root and podman) ---------------------------------------------
 CONTAINER_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo buildah)

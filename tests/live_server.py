@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +61,12 @@ def _wait_until_ready(base_url: str, process: subprocess.Popen[bytes], log: Path
 
 
 @contextmanager
-def live_server(org: str = "smoke", workers: int = 1) -> Iterator[LiveServer]:
-    """Serve on 127.0.0.1 with a fresh data dir; create `org` and an admin key with the CLI."""
+def live_server(
+    org: str = "smoke", workers: int = 1, args: Sequence[str] = ()
+) -> Iterator[LiveServer]:
+    """Serve on 127.0.0.1 with a fresh data dir; create `org` and an admin key with the CLI.
+
+    `args` go to `assetwatch serve` as they are (`--reload`, say)."""
     with tempfile.TemporaryDirectory(prefix="assetwatch-live-") as tmp:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env |= {"DATA_DIR": tmp, "LOG_FORMAT": "json", "LOG_LEVEL": "WARNING"}
@@ -80,6 +84,7 @@ def live_server(org: str = "smoke", workers: int = 1) -> Iterator[LiveServer]:
                     str(port),
                     "--workers",
                     str(workers),
+                    *args,
                 ],
                 env=env,
                 stdout=out,

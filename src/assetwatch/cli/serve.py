@@ -6,6 +6,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
@@ -16,6 +17,8 @@ from assetwatch.cli.seed import bootstrap_demo, client_base_url
 from assetwatch.config import Settings, get_settings
 from assetwatch.db import migrations
 from assetwatch.db.maintenance import run_worker
+
+PACKAGE_SOURCE = Path(__file__).resolve().parents[1]  # src/assetwatch, what --reload watches
 
 
 def _stop_after_drain(signum: int, frame: FrameType | None) -> None:
@@ -47,9 +50,29 @@ def serve(
             "database only; in Kubernetes it is a Deployment of its own)",
         ),
     ] = None,
+    reload: Annotated[
+        bool,
+        typer.Option(
+            "--reload",
+            help="development: restart the API when a .py file under the watched directories "
+            "changes; the database, the demo and its key stay (one worker process)",
+        ),
+    ] = False,
+    reload_dirs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reload-dir",
+            help="with --reload: a directory to watch (repeatable; default: the package's "
+            "source, src/assetwatch)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API with uvicorn (embedded PostgreSQL, migrated, when DATABASE_URL is unset)."""
     import uvicorn
+
+    if reload and workers > 1:
+        err("--reload serves with one worker process: --workers ignored")
+        workers = 1
 
     settings = get_settings()
     embedded = not settings.database_url
@@ -72,13 +95,16 @@ def serve(
         err("                            assetwatch keys create --org acme --role admin")
         for line in demo_lines:
             err(line)
+        watched = _watched(reload_dirs) if reload else None
+        if watched:
+            err(f"reloading on changes to *.py under {', '.join(watched)}")
         for stop in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop, _stop_after_drain)
         stop_worker = (
             _start_worker(url, settings) if (embedded if worker is None else worker) else None
         )
         try:
-            _run_uvicorn(uvicorn, host, port, workers, settings)
+            _run_uvicorn(uvicorn, host, port, workers, settings, watched)
         finally:
             if stop_worker is not None:
                 stop_worker()
@@ -104,7 +130,22 @@ def _start_worker(url: str, settings: Settings) -> Callable[[], None]:
     return stop_it
 
 
-def _run_uvicorn(uvicorn: Any, host: str, port: int, workers: int, settings: Settings) -> None:
+def _watched(reload_dirs: list[Path] | None) -> list[str]:
+    """What --reload watches: the directories given, else the package's own source."""
+    dirs = reload_dirs or [PACKAGE_SOURCE]
+    return [str(path.resolve()) for path in dirs]
+
+
+def _run_uvicorn(
+    uvicorn: Any,
+    host: str,
+    port: int,
+    workers: int,
+    settings: Settings,
+    watched: list[str] | None = None,
+) -> None:
+    """uvicorn in this process; with `watched`, its reloader runs the app in a child process
+    and restarts that child on changes, while this process keeps the database and the worker."""
     uvicorn.run(
         "assetwatch.api.app:create_served_app",
         factory=True,
@@ -117,4 +158,6 @@ def _run_uvicorn(uvicorn: Any, host: str, port: int, workers: int, settings: Set
         server_header=False,
         proxy_headers=True,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        reload=bool(watched),
+        reload_dirs=watched,
     )
