@@ -92,6 +92,13 @@ def _rollups_sql(owned: str) -> str:
         SELECT FROM late WHERE late.signal_id = g.signal_id
           AND late.ts >= g.chunk_start AND late.ts < g.chunk_start + interval '1 hour'
     )"""
+    # A late row in an hour with no segment (a device back-filling history the worker has not
+    # merged yet) is the only copy of its point: PostgreSQL sums it up like a hot row. Only the
+    # late rows of hours that have a segment come back one by one, to override its points.
+    segment_of_late = """EXISTS (
+        SELECT FROM segments s WHERE s.signal_id = late.signal_id
+          AND s.chunk_start = date_bin(interval '1 hour', late.ts, :origin)
+    )"""
     overlapping = """g.signal_id IN (SELECT id FROM owned)
       AND g.chunk_start >= :chunk_low AND g.chunk_start < :end
       AND g.last_ts >= :start AND g.first_ts < :end"""
@@ -109,6 +116,11 @@ WITH owned AS ({owned}), state AS (
     SELECT signal_id, ts, value FROM measurements
     WHERE signal_id IN (SELECT id FROM owned)
       AND ts >= :start AND ts < least(:end, (SELECT w FROM state))
+), late_free AS (
+    SELECT signal_id, date_bin(:bucket, ts, :origin) AS b, count(*) AS n,
+           min(value) AS lo, max(value) AS hi, sum(value) AS total
+    FROM late WHERE NOT {segment_of_late}
+    GROUP BY 1, 2
 ), whole AS (
     SELECT g.signal_id, date_bin(:bucket, g.chunk_start, :origin) AS b, sum(g.count) AS n,
            min(g.min) AS lo, max(g.max) AS hi, sum(g.sum) AS total
@@ -142,7 +154,9 @@ FROM segments g, LATERAL (
 ) AS way
 WHERE NOT :whole_hours AND {overlapping}
 UNION ALL
-SELECT 3, signal_id, ts, NULL, value, NULL, NULL, NULL FROM late
+SELECT 0, signal_id, b, n, lo, hi, total, NULL FROM late_free
+UNION ALL
+SELECT 3, signal_id, ts, NULL, value, NULL, NULL, NULL FROM late WHERE {segment_of_late}
 UNION ALL
 SELECT 4, id, NULL, NULL, NULL, NULL, NULL, NULL FROM owned
 """
