@@ -38,6 +38,7 @@ bench: install ## assetwatch vs the raw floor (ingest, last-100 read): max rate,
 SCALE_POINTS ?= 10M
 SCALE_READS ?= 200
 SCALE_MIN_REQUESTS ?= 5
+SCALE_ROWS_FROM ?=
 
 bench-scale: install ## storage at SCALE_POINTS (default 10M): bytes a point, reads, rollups, ingest; writes docs/benchmarks-scale.md
-	$(RUN) python -m loadtest.bench.scale --points $(SCALE_POINTS) --reads $(SCALE_READS) --min-requests $(SCALE_MIN_REQUESTS) --out docs/benchmarks-scale.md
+	$(RUN) python -m loadtest.bench.scale --points $(SCALE_POINTS) --reads $(SCALE_READS) --min-requests $(SCALE_MIN_REQUESTS) $(if $(SCALE_ROWS_FROM),--rows-from $(SCALE_ROWS_FROM)) --out docs/benchmarks-scale.md
