@@ -4,7 +4,8 @@ of segments).
 
 The plans are those of the service's own statements (`telemetry_reads`, `Compiled.sql`), sent as
 the service sends them: with their parameters through the psycopg connection, so the planner
-sees the values (a custom plan, as `plan_cache_mode` forces) and prunes partitions by them.
+sees the values (a custom plan, as every unprepared statement gets) and prunes partitions by
+them; the range reads, prepared once per connection, are also checked in their generic plan.
 
 The data is laid out as the maintenance worker leaves it, and analysed first: a month of closed
 hours compacted into segments (`storage_state.compacted_through` just after them), late points of
