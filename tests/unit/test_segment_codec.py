@@ -21,11 +21,11 @@ from assetwatch.encoding.segment import (
     NEGATIVE_ZEROS,
     ValueMode,
     decode,
-    decode_many,
     describe,
     encode,
     merge,
 )
+from assetwatch.encoding.segment_batch import decode_many
 
 TS_MIN = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z in µs since the epoch
 TS_MAX = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from assetwatch.db.compaction import instant, micros
 from assetwatch.domain import Reading, Rollup
 from assetwatch.domain.readings import BUCKET_ORIGIN
-from assetwatch.encoding import segment, slots
+from assetwatch.encoding import segment, segment_batch, slots
 
 
 def merge_readings(
@@ -30,9 +30,7 @@ def merge_readings(
     blobs = [bytes(blob) for _, _, blob in rows if blob is not None]
     if not blobs:
         return hot
-    parts = [segment.decode(blob) for blob in blobs]
-    ts = np.concatenate([p[0] for p in parts])
-    values = np.concatenate([p[1] for p in parts])
+    ts, values = segment_batch.decode_many(blobs)
     order = np.argsort(ts, kind="stable")
     ts, values = ts[order], values[order]
     keep = (ts >= micros(start)) & (ts < micros(end))
@@ -243,7 +241,7 @@ def _decoded(
     if not cut:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float64)
-    ts, values, counts = segment.decode_counted([blob for *_, blob in cut])
+    ts, values, counts = segment_batch.decode_counted([blob for *_, blob in cut])
     owners = np.array([index[item[0]] for item in cut], dtype=np.int64)
     return np.repeat(owners, counts), ts, values
 

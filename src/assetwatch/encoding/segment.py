@@ -33,7 +33,6 @@ Values, the mode giving the smallest blob among those that are lossless:
 import zlib
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,9 +41,7 @@ from assetwatch.encoding.scaled import MAX_DECIMAL_SCALE, from_scaled_ints, to_s
 from assetwatch.encoding.varint import (
     decode_varints,
     encode_varints,
-    ranges,
     read_varint,
-    segmented_cumsum,
     unzigzag,
     zigzag,
 )
@@ -106,9 +103,9 @@ def encode(ts: NDArray[np.int64], values: NDArray[np.float64]) -> bytes:
 
 def decode(blob: bytes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The timestamps and values `encode` was given, bit for bit."""
-    info, offset = _header(blob)
+    info, offset = read_header(blob)
     n = info.count
-    payload = _inflate(blob, offset)
+    payload = inflate(blob, offset)
     raw = info.mode is ValueMode.RAW
     split = len(payload) - 8 * n if raw else len(payload)
     if split < 0:
@@ -128,68 +125,8 @@ def decode(blob: bytes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     return ts, values
 
 
-def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Several blobs' points, concatenated in the order given, decoded together: one varint
-    pass and segmented prefix sums instead of a dozen numpy calls per blob."""
-    ts, values, _ = decode_counted(blobs)
-    return ts, values
-
-
-def decode_counted(
-    blobs: list[bytes],
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
-    """`decode_many`, and how many of the points came from each blob."""
-    infos: list[SegmentInfo] = []
-    payloads: list[bytes] = []
-    raw: list[tuple[int, bytes]] = []
-    for blob in blobs:
-        info, offset = _header(blob)
-        if info.mode is ValueMode.RAW:
-            raw.append((len(infos), blob))
-            continue
-        infos.append(info)
-        payloads.append(_inflate(blob, offset))
-    if raw:  # rare: decode one by one, in order
-        parts = [decode(blob) for blob in blobs]
-        sizes = np.array([p[0].size for p in parts], dtype=np.int64)
-        return _joined([p[0] for p in parts]), _joined([p[1] for p in parts]), sizes
-    counts = np.array([info.count for info in infos], dtype=np.int64)
-    if not infos:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), counts
-    ints = decode_varints(b"".join(payloads))
-    if ints.size != 2 * int(counts.sum()):
-        raise ValueError(f"segment payloads hold {ints.size} varints for {counts.sum()} points")
-    # Each payload: n timestamp varints, then n value varints. Split the two streams.
-    payload_starts = np.concatenate(([0], np.cumsum(2 * counts)[:-1]))
-    ts_index = ranges(payload_starts, counts)
-    ts_stream = unzigzag(ints[ts_index])
-    value_stream = ints[ts_index + np.repeat(counts, counts)]
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    nonempty = counts > 0
-    firsts = ts_stream[starts[nonempty]]
-    ts_stream[starts[nonempty]] = 0  # t0 leaves the delta stream, added back below
-    deltas = segmented_cumsum(ts_stream, starts, counts)
-    ts = segmented_cumsum(deltas, starts, counts) + np.repeat(firsts, counts[nonempty])
-    modes = np.repeat(np.array([info.mode for info in infos], dtype=np.int64), counts)
-    values = np.empty(ts.size, dtype=np.float64)
-    decimal = modes == ValueMode.DECIMAL
-    if decimal.any():
-        scales = np.repeat(np.array([10.0**info.scale for info in infos]), counts)
-        ints_dec = segmented_cumsum(unzigzag(value_stream), starts, counts)
-        values[decimal] = ints_dec[decimal].astype(np.float64) / scales[decimal]
-    if not decimal.all():
-        prefix = np.bitwise_xor.accumulate(value_stream)
-        before = np.concatenate((np.zeros(1, dtype=np.uint64), prefix))[starts]
-        xor = prefix ^ np.repeat(before, counts)
-        values[~decimal] = xor.view(np.float64)[~decimal]
-    for info, start in zip(infos, starts.tolist(), strict=True):
-        if info.negative_zeros:
-            values[[start + i for i in info.negative_zeros]] = -0.0
-    return ts, values, counts
-
-
-def _inflate(blob: bytes, offset: int) -> bytes:
-    """The payload after the header: exactly one whole zlib stream."""
+def inflate(blob: bytes, offset: int) -> bytes:
+    """The payload after the header (at `offset`): exactly one whole zlib stream."""
     inflate = zlib.decompressobj()
     try:
         payload = inflate.decompress(blob[offset:])
@@ -200,13 +137,9 @@ def _inflate(blob: bytes, offset: int) -> bytes:
     return payload
 
 
-def _joined(arrays: list[NDArray[Any]]) -> NDArray[Any]:
-    return np.concatenate(arrays) if arrays else np.zeros(0)
-
-
 def describe(blob: bytes) -> SegmentInfo:
     """The header: format version, value mode, decimal scale and point count."""
-    return _header(blob)[0]
+    return read_header(blob)[0]
 
 
 def merge(
@@ -248,7 +181,8 @@ def _checked(
     return ts_out, values_out
 
 
-def _header(blob: bytes) -> tuple[SegmentInfo, int]:
+def read_header(blob: bytes) -> tuple[SegmentInfo, int]:
+    """The header, and where the zlib payload starts; ValueError if it is not a valid one."""
     if len(blob) < 4:
         raise ValueError("segment blob too short")
     if blob[0] != FORMAT_VERSION:
