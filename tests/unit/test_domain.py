@@ -4,9 +4,10 @@ import math
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from assetwatch.domain import Asset, Conflict, Measurement, Organization, Points, Signal
+from assetwatch.domain.types import MAX_ATTRIBUTE_DEPTH, Attributes
 
 
 def test_names_are_trimmed() -> None:
@@ -97,3 +98,12 @@ def test_touch_moves_updated_at_forward() -> None:
     asset = Asset(name="Tractor", updated_at=datetime(2020, 1, 1, tzinfo=UTC))
     asset.touch()
     assert asset.updated_at > datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def test_attributes_nest_at_most_four_levels_of_objects_and_lists() -> None:
+    attributes = TypeAdapter(Attributes)
+    deepest = {"a": {"b": [{"c": 1}]}}  # the object and three levels inside it
+    assert attributes.validate_python(deepest) == deepest
+    assert MAX_ATTRIBUTE_DEPTH == 4
+    with pytest.raises(ValidationError, match="at most 4 levels"):
+        attributes.validate_python({"a": {"b": [{"c": []}]}})

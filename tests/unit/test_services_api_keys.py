@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from assetwatch.domain import NotFound, PermissionDenied, Role
+from assetwatch.domain import Conflict, NotFound, PermissionDenied, Role
 from assetwatch.domain.api_keys import hash_secret, split_token
 from assetwatch.services import api_keys
 from assetwatch.services.auth import KeyCache, Principal, authenticate
@@ -174,3 +174,14 @@ async def test_an_admin_may_revoke_a_key(orgs: Orgs) -> None:
     assert revoked.id == key_id
     assert revoked.revoked_at is not None
     assert orgs.uow.store.api_keys[key_id].revoked_at == revoked.revoked_at
+
+
+async def test_a_key_cannot_revoke_itself(orgs: Orgs) -> None:
+    issued = await api_keys.create_key(orgs.uow, orgs.caller(), "only admin", Role.admin)
+    assert issued.key.id is not None
+    itself = principal(orgs.mine, Role.admin, key_id=issued.key.id)
+
+    with pytest.raises(Conflict, match="cannot revoke itself"):
+        await api_keys.revoke_key(orgs.uow, itself, issued.key.id, _cache())
+
+    assert (await authenticate(orgs.uow, _cache(), issued.token)).key_id == issued.key.id

@@ -1,18 +1,25 @@
 """Keyset pages and opaque cursors, on every listing."""
 
-import base64
-import json
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assetwatch.domain import InvalidInput, NotFound, Role
 from assetwatch.services import api_keys, assets
-from assetwatch.services.pagination import AfterId, Page, decode_cursor, encode_cursor, page_by_id
-from assetwatch.services.telemetry import AfterTs
+from assetwatch.services.pagination import (
+    BIGINT_MAX,
+    CURSOR_PATTERN,
+    Page,
+    after_id,
+    after_instant,
+    instant_cursor,
+    page_by_id,
+)
 from tests.unit.fakes import World, build_world, principal
 
 
@@ -21,97 +28,100 @@ async def world() -> World:
     return await build_world()
 
 
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 # --- cursors -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("position", [0, 1, 42, 10**18, BIGINT_MAX])
+def test_an_id_cursor_is_the_decimal_id_and_reads_back_as_it(position: int) -> None:
+    cursor = str(position)
+    assert re.fullmatch(CURSOR_PATTERN, cursor)
+    assert after_id(cursor) == position
+
+
 @pytest.mark.parametrize(
-    "position",
+    ("cursor", "position"),
+    [("-5", 0), ("0000", 0), ("9223372036854775808", BIGINT_MAX), ("9" * 19, BIGINT_MAX)],
+)
+def test_an_id_cursor_beyond_either_end_reads_as_that_end(cursor: str, position: int) -> None:
+    assert after_id(cursor) == position
+
+
+@pytest.mark.parametrize(
+    "ts",
     [
-        AfterId(after_id=0),
-        AfterId(after_id=2**63 - 1),
-        AfterTs(
-            after_ts=datetime(2026, 3, 2, 8, 0, 0, 1, tzinfo=timezone(timedelta(hours=2))),
-            descending=True,
-        ),
-        AfterTs(after_ts=datetime(2026, 3, 2, 8, tzinfo=UTC), descending=False),
+        datetime(2026, 3, 2, 8, 0, 0, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999998, tzinfo=UTC),
     ],
 )
-def test_a_cursor_decodes_to_the_position_it_encodes(position: AfterId | AfterTs) -> None:
-    cursor = encode_cursor(position)
-    assert decode_cursor(cursor, type(position)) == position
+def test_an_instant_cursor_reads_back_as_the_instant(ts: datetime) -> None:
+    cursor = instant_cursor(ts)
+    assert re.fullmatch(CURSOR_PATTERN, cursor)
+    assert after_instant(cursor) == ts
 
 
-def test_a_cursor_is_url_safe_without_padding() -> None:
-    for digits in range(19):  # ids of 1 to 19 digits: payloads of every length modulo 3
-        cursor = encode_cursor(AfterId(after_id=10**digits))
-        assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor), cursor
+def test_an_instant_cursor_is_microseconds_since_1970() -> None:
+    assert instant_cursor(datetime(1970, 1, 1, 0, 0, 1, 5, tzinfo=UTC)) == "1000005"
 
 
-def test_a_cursor_is_base64url_json_naming_the_position() -> None:
-    cursor = encode_cursor(AfterId(after_id=42))
-    assert json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))) == {
-        "after_id": 42
-    }
+@pytest.mark.parametrize(
+    ("cursor", "ts"),
+    [
+        ("-" + "9" * 19, datetime(1, 1, 1, tzinfo=UTC)),
+        ("9" * 19, datetime(9999, 12, 31, 23, 59, 59, 999998, tzinfo=UTC)),
+    ],
+)
+def test_an_instant_cursor_beyond_either_end_reads_as_that_end(cursor: str, ts: datetime) -> None:
+    assert after_instant(cursor) == ts
 
 
 def test_no_cursor_means_the_first_page() -> None:
-    assert decode_cursor(None, AfterId) is None
+    assert (after_id(None), after_instant(None)) == (None, None)
 
 
-VALID = encode_cursor(AfterId(after_id=42))  # eyJhZnRlcl9pZCI6NDJ9
 TAMPERED = {
-    "truncated by one": VALID[:-1],
-    "truncated by two": VALID[:-2],
-    "truncated to the half": VALID[: len(VALID) // 2],
-    "padded": VALID + "====",
-    "a character inserted": VALID[:5] + "%" + VALID[5:],  # the decoder alone would skip it
-    "a space before": " " + VALID,
-    "a NUL after": VALID + "\x00",
-    "standard base64": base64.b64encode(b'{"after_id":1023}').decode(),  # +, / and =
-    "id beyond bigint": b64(b'{"after_id": 9223372036854775808}'),  # the query would fail
-    "id far beyond bigint": b64(b'{"after_id": 1e30}'),
-    "negative id": b64(b'{"after_id": -1}'),
     "garbage": "%%%",
-    "non-ascii": "\u00e9t\u00e9",
+    "non-ascii digits": "\u0664\u0662",  # Arabic-Indic 42: int() would read it
     "empty": "",
-    "bad padding": "a",
-    "not json": b64(b"<xml/>"),
-    "not utf-8": b64(b"\x80\x81"),
-    "json null": b64(b"null"),
-    "json string": b64(b'"after_id"'),
-    "readings cursor": b64(b'{"after_ts": "2026-03-02T08:00:00Z", "descending": false}'),
-    "missing field": b64(b"{}"),
-    "extra field": b64(b'{"after_id": 1, "org": 2}'),
-    "not a number": b64(b'{"after_id": "many"}'),
-    "a fraction": b64(b'{"after_id": 1.5}'),
+    "a space before": " 42",
+    "a newline after": "42\n",
+    "a NUL after": "42\x00",
+    "a plus sign": "+42",
+    "a fraction": "4.2",
+    "twenty digits": "1" * 20,
+    "the old base64 form": "eyJhZnRlcl9pZCI6NDJ9",
 }
 
 
 @pytest.mark.parametrize("cursor", TAMPERED.values(), ids=TAMPERED.keys())
-def test_a_tampered_cursor_is_invalid_input(cursor: str) -> None:
+@pytest.mark.parametrize("read", [after_id, after_instant], ids=["id", "instant"])
+def test_a_tampered_cursor_is_invalid_input(cursor: str, read: Callable[[str], object]) -> None:
     with pytest.raises(InvalidInput) as caught:
-        decode_cursor(cursor, AfterId)
+        read(cursor)
     assert [e["loc"] for e in caught.value.errors] == [["query", "cursor"]]
+
+
+@given(st.from_regex(CURSOR_PATTERN, fullmatch=True))
+def test_every_string_of_the_documented_pattern_is_a_position(cursor: str) -> None:
+    assert after_id(cursor) is not None
+    assert after_instant(cursor) is not None
 
 
 # --- pages -------------------------------------------------------------------------------------
 
 
 def test_a_page_fetched_with_one_extra_row_has_a_next_cursor_after_its_last_item() -> None:
-    rows = [AfterId(after_id=i) for i in (3, 5, 8, 13)]
-    page = page_by_id(rows, 3, lambda r: r.after_id)
+    rows = [3, 5, 8, 13]
+    page = page_by_id(rows, 3, lambda r: r)
     assert page.items == rows[:3]
-    assert decode_cursor(page.next_cursor, AfterId) == AfterId(after_id=8)
+    assert after_id(page.next_cursor) == 8
 
 
 @pytest.mark.parametrize("count", [0, 1, 3])
 def test_a_page_of_at_most_limit_rows_is_the_last(count: int) -> None:
-    rows = [AfterId(after_id=i) for i in range(count)]
-    assert page_by_id(rows, 3, lambda r: r.after_id) == Page(rows, None)
+    rows = list(range(1, count + 1))
+    assert page_by_id(rows, 3, lambda r: r) == Page(rows, None)
 
 
 # --- every listing, page by page ---------------------------------------------------------------
@@ -199,7 +209,7 @@ async def test_every_listing_refuses_a_tampered_cursor(
 
 @pytest.mark.parametrize("listing", LISTINGS)
 async def test_a_cursor_past_the_end_is_an_empty_last_page(world: World, listing: str) -> None:
-    page = await LISTINGS[listing](world, encode_cursor(AfterId(after_id=10**6)), 10)
+    page = await LISTINGS[listing](world, "1000000", 10)
     assert (page.items, page.next_cursor) == ([], None)
 
 
@@ -208,12 +218,12 @@ async def test_a_forged_cursor_never_reaches_another_organisations_rows(
     world: World, listing: str
 ) -> None:
     await _fill(world, 3)
-    page = await LISTINGS[listing](world, encode_cursor(AfterId(after_id=0)), 1000)
+    page = await LISTINGS[listing](world, "0", 1000)
     assert page.items == await _everything(world, listing)
 
 
 async def test_a_cursor_does_not_open_another_organisations_signals(world: World) -> None:
-    cursor = encode_cursor(AfterId(after_id=0))
+    cursor = "0"
     with pytest.raises(NotFound):
         await assets.list_signals(
             world.uow, world.caller(), world.other_asset_id, cursor=cursor, limit=10

@@ -12,6 +12,7 @@ from assetwatch.api import metrics
 from assetwatch.api.direct_route import put_first
 from assetwatch.api.limits import BodySizeLimitMiddleware
 from assetwatch.api.middleware import RequestContextMiddleware
+from assetwatch.api.openapi import install_document, operation_id
 from assetwatch.api.problems import install_problem_handlers
 from assetwatch.api.routes import api_keys, assets, health, retention, signals, telemetry
 from assetwatch.config import Settings, get_settings
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         summary="Asset telemetry: assets, signals and timestamped measurements",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.head_revisions = head_revisions()
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     put_first(app.router, telemetry.router.routes)
     for module in (health, metrics, api_keys, assets, signals, retention):
         app.include_router(module.router)
+    install_document(app)
     return app
 
 

@@ -1,6 +1,6 @@
 """An ingest body decoded into domain `Points`: the canonical model's answers, faster.
 
-The canonical shape is `IngestRequest`, a list of domain `Measurement`s, whose `Timestamp` rule
+The canonical shape is `MeasurementBatch`, a list of domain `Measurement`s, whose `Timestamp` rule
 makes a Python call per point (the conversion to the stdlib `UTC`: pydantic-core gives each
 parsed stamp a tzinfo of its own, which makes sorting them slow).
 
@@ -33,7 +33,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
-from assetwatch.api.schemas import IngestRequest
+from assetwatch.api.schemas import MeasurementBatch
 from assetwatch.domain import Points
 from assetwatch.domain.measurements import SignalId
 from assetwatch.domain.types import FiniteFloat, Timestamp
@@ -62,7 +62,7 @@ class _Body(TypedDict):
 
 
 _fast = TypeAdapter(_Body)
-_canonical = TypeAdapter(IngestRequest)
+_canonical = TypeAdapter(MeasurementBatch)
 _signal_id, _ts, _value = itemgetter("signal_id"), itemgetter("ts"), itemgetter("value")
 
 

@@ -85,7 +85,12 @@ router = APIRouter(tags=["health"])
     "/metrics",
     summary="Prometheus metrics (text format)",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "metrics"}},
+    responses={
+        200: {
+            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+            "description": "metrics",
+        }
+    },
 )
 async def metrics(request: Request) -> Response:
     pool = CollectorRegistry(auto_describe=False)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assetwatch.api.routing import allowed_methods
 from assetwatch.domain import (
     AuthenticationFailed,
     Conflict,
@@ -35,14 +36,27 @@ _DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
 }
 
 
+# Statuses whose phrase changed across RFCs (and Python versions): a problem type must not.
+_HTTP_SLUG = {413: "too-large"}
+
+
+def http_problem_type(status: int) -> str:
+    """The problem type of an HTTP-level error: `urn:assetwatch:problem:` and the status's
+    phrase in kebab case (`not-found`, `method-not-allowed`), or a fixed slug (`too-large`)."""
+    slug = _HTTP_SLUG.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "-")
+    return PROBLEM_BASE + slug
+
+
 def problem(
     status: int,
     detail: str | None = None,
     *,
-    type_: str = "about:blank",
+    type_: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    """A problem response; its type defaults to the one of the HTTP status (`http_problem_type`)."""
+    type_ = type_ or http_problem_type(status)
     body: dict[str, Any] = {"type": type_, "title": HTTPStatus(status).phrase, "status": status}
     if detail:
         body["detail"] = detail
@@ -78,20 +92,32 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(status, exc.detail, type_=PROBLEM_BASE + slug, errors=errors, headers=headers)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
+    return problem(
+        422, "the request is not valid", type_=PROBLEM_BASE + "validation-error", errors=errors
+    )
+
+
+# A body FastAPI cannot read as JSON for a reason other than its syntax (not UTF-8, nested too
+# deep for the parser) gets a bare 400 from it: the same mistake as a body that is not JSON,
+# so it gets the same documented 422.
+_NOT_JSON = [{"loc": ["body"], "msg": "the body could not be read as JSON", "type": "json_invalid"}]
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.__cause__ is not None:  # raised while parsing the body
+        return _validation_problem(_NOT_JSON)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405 and (methods := allowed_methods(request)) is not None:
+        headers["Allow"] = ", ".join(methods)
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem(exc.status_code, detail, headers=dict(exc.headers or {}) or None)
+    return problem(exc.status_code, detail, headers=headers or None)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return problem(
-        422,
-        "the request is not valid",
-        type_=PROBLEM_BASE + "validation-error",
-        errors=field_errors(exc),
-    )
+    return _validation_problem(field_errors(exc))
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -13,10 +13,12 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from assetwatch.api.params import CURSOR_HELP, CURSOR_MAX_LENGTH, Id
+from assetwatch.api.params import CURSOR_HELP, Id
 from assetwatch.api.problems import invalid_request
 from assetwatch.api.schemas import Order
+from assetwatch.domain.readings import BUCKET_PATTERN
 from assetwatch.domain.types import Timestamp  # a query's instants obey the stored ones' rule
+from assetwatch.services.pagination import CURSOR_MAX_LENGTH, CURSOR_PATTERN
 from assetwatch.services.telemetry import MAX_READINGS_LIMIT
 
 M = TypeVar("M", bound=BaseModel)
@@ -72,11 +74,15 @@ class ReadingsQuery(_Query):
     end: Timestamp | None = Field(None, description="exclusive")
     order: Order = Field("asc", description="asc: oldest first")
     limit: Annotated[int, Field(ge=1, le=MAX_READINGS_LIMIT)] = 1000
-    cursor: str | None = Field(None, max_length=CURSOR_MAX_LENGTH, description=CURSOR_HELP)
+    cursor: str | None = Field(
+        None, max_length=CURSOR_MAX_LENGTH, pattern=CURSOR_PATTERN, description=CURSOR_HELP
+    )
 
 
 class RollupsQuery(_Query):
-    bucket: str = Field("1h", max_length=10, description="30s, 1m, 15m, 1h, 1d …", examples=["1h"])
+    bucket: str = Field(
+        "1h", pattern=BUCKET_PATTERN, description="a whole number of s, m, h or d", examples=["1h"]
+    )
     start: Timestamp | None = Field(None, description="inclusive; default end - 1 day")
     end: Timestamp | None = Field(None, description="exclusive; default now")
 

@@ -7,14 +7,38 @@ rule the domain enforces; outputs are built from domain objects with `from_attri
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from assetwatch.domain import Measurement, Role
 from assetwatch.domain.organizations import RetentionDays
-from assetwatch.domain.tags import Tags
-from assetwatch.domain.types import Attributes, Description, Name, ShortText
+from assetwatch.domain.tags import MAX_TAG_LENGTH, MAX_TAGS, TAG_PATTERN
+from assetwatch.domain.tags import Tags as DomainTags
+from assetwatch.domain.types import MAX_ATTRIBUTE_DEPTH
+from assetwatch.domain.types import Attributes as DomainAttributes
+from assetwatch.domain.types import Description as DomainDescription
+from assetwatch.domain.types import Name as DomainName
+from assetwatch.domain.types import ShortText as DomainShortText
 
 T = TypeVar("T")
+
+
+class ProblemError(BaseModel):
+    """One offending field or point of a request."""
+
+    loc: list[str | int] = Field(
+        description="where: the request part, then field names and list indexes",
+        examples=[["body", "points", 3, "ts"]],
+    )
+    msg: str = Field(examples=["timestamp is in the future"])
+    type: str = Field(description="a stable code for the kind of error", examples=["future_ts"])
 
 
 class Problem(BaseModel):
@@ -24,8 +48,8 @@ class Problem(BaseModel):
     title: str = Field(examples=["Not Found"])
     status: int = Field(examples=[404])
     detail: str | None = Field(None, examples=["no asset 42"])
-    errors: list[dict[str, Any]] | None = Field(
-        None, description="one entry per offending field or point: loc, msg, type"
+    errors: list[ProblemError] | None = Field(
+        None, description="one entry per offending field or point"
     )
 
 
@@ -48,6 +72,66 @@ def _storable_text(value: Any) -> Any:
         for item in value:
             _storable_text(item)
     return value
+
+
+# --- text as the document states it --------------------------------------------------------------
+# The bodies' text fields, with the patterns that make the document accept exactly what the
+# server stores: no NUL anywhere (PostgreSQL refuses it), and in a name something other than
+# whitespace (names are trimmed). `\x1c-\x1f` are whitespace to Python's trimming, not to \s.
+NO_NUL_TEXT = r"^[^\x00]*$"
+NAMED_TEXT = r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]*$"
+Name = Annotated[DomainName, Field(pattern=NAMED_TEXT)]
+ShortText = Annotated[DomainShortText, Field(pattern=NAMED_TEXT)]
+Description = Annotated[DomainDescription, Field(pattern=NO_NUL_TEXT)]
+Tags = Annotated[
+    DomainTags,
+    WithJsonSchema(
+        {
+            "type": "array",
+            "maxItems": MAX_TAGS,
+            "items": {"type": "string", "maxLength": MAX_TAG_LENGTH, "pattern": TAG_PATTERN},
+        }
+    ),
+]
+# Any JSON object, its keys and text free of NUL, nested as deep as the domain allows: the
+# schema is written out level by level rather than recursive, which generated clients
+# (openapi-python-client) cannot read.
+_SCALARS: list[dict[str, Any]] = [
+    {"type": "string", "pattern": NO_NUL_TEXT},
+    {"type": "number"},
+    {"type": "boolean"},
+    {"type": "null"},
+]
+
+
+def _attribute_value(levels: int) -> dict[str, Any]:
+    """A value inside which `levels` more objects or lists may nest."""
+    if levels == 0:
+        return {"anyOf": _SCALARS}
+    inner = _attribute_value(levels - 1)
+    return {
+        "anyOf": [
+            *_SCALARS,
+            {"type": "array", "items": inner},
+            {
+                "type": "object",
+                "propertyNames": {"pattern": NO_NUL_TEXT},
+                "additionalProperties": inner,
+            },
+        ]
+    }
+
+
+Attributes = Annotated[
+    DomainAttributes,
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": NO_NUL_TEXT},
+            "additionalProperties": _attribute_value(MAX_ATTRIBUTE_DEPTH - 1),
+        }
+    ),
+]
 
 
 class Input(BaseModel):
@@ -98,8 +182,17 @@ class KeyCreated(KeyOut):
 
 # --- retention ---------------------------------------------------------------------------------
 
-# A whole number in JSON: "90", 90.5 or true are refused rather than read as 90 or 1.
-StrictRetentionDays = Annotated[RetentionDays, Field(strict=True)]
+
+def _whole_number(value: Any) -> Any:
+    """A JSON integer, as JSON Schema has it: 90 or 90.0, never "90", 90.5 or true."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("must be a whole number")
+
+
+StrictRetentionDays = Annotated[RetentionDays, BeforeValidator(_whole_number)]
 
 
 class RetentionUpdate(Input):
@@ -130,10 +223,16 @@ class SignalCreate(Input):
     description: Description = ""
 
 
+# In the updates, a field left out stays as it is; null is a value only where it means one
+# (a signal's unit: none). Elsewhere None is only the default, kept out of the document, and
+# a null sent anyway is refused by the entity it would be assigned to.
+Omitted = SkipJsonSchema[None]
+
+
 class SignalUpdate(Input):
-    name: Name | None = None
-    unit: ShortText | None = None
-    description: Description | None = None
+    name: Name | Omitted = None
+    unit: ShortText | None = Field(None, description="null: the signal has no unit")
+    description: Description | Omitted = None
 
 
 class SignalOut(Output):
@@ -156,11 +255,11 @@ class AssetCreate(Input):
 
 
 class AssetUpdate(Input):
-    name: Name | None = None
-    kind: ShortText | None = None
-    description: Description | None = None
-    attributes: Attributes | None = None
-    tags: Tags | None = Field(None, description="replaces the whole list")
+    name: Name | Omitted = None
+    kind: ShortText | Omitted = None
+    description: Description | Omitted = None
+    attributes: Attributes | Omitted = None
+    tags: Tags | Omitted = Field(None, description="replaces the whole list")
 
 
 class AssetOut(Output):
@@ -181,10 +280,16 @@ class AssetDetail(AssetOut):
 # --- telemetry ---------------------------------------------------------------------------------
 
 
-class IngestRequest(Input):
+class MeasurementBatch(Input):
+    """The body of POST /v1/measurements: the batch is written whole or not at all."""
+
     _checks_text: ClassVar[bool] = False  # points hold no text: ids, timestamps, numbers
 
-    points: list[Measurement] = Field(description="at most 10,000 points (configurable)")
+    # The cap is a setting (INGEST_MAX_POINTS; a larger batch is a 413), so the document states
+    # the default rather than the model enforcing it.
+    points: list[Measurement] = Field(
+        description="at most 10,000 points (configurable)", json_schema_extra={"maxItems": 10_000}
+    )
 
 
 class IngestResult(BaseModel):

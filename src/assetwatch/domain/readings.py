@@ -9,7 +9,8 @@ from typing import TypedDict
 from assetwatch.domain.errors import InvalidInput
 
 MAX_BUCKETS = 10_000
-_BUCKET = re.compile(r"^([1-9][0-9]{0,5})([smhd])$")
+BUCKET_PATTERN = r"^([1-9][0-9]{0,5})([smhd])$"
+_BUCKET = re.compile(BUCKET_PATTERN)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 # Buckets align on this origin (a Monday, midnight UTC): hours on the hour, days at midnight UTC.
 BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)

@@ -6,16 +6,23 @@ list of tags stays unambiguous in a query string. Replace the whole list to chan
 (`asset.tags = [...]`): that is validated and tracked; an in-place `append` is neither.
 """
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints, TypeAdapter
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 64
+# No comma and no control character (tabs and line breaks among them), and something besides
+# whitespace. The HTTP contract states the same pattern (api/schemas.py).
+_OTHER = r"[^,\x00-\x1f\x7f-\x9f]"
+_VISIBLE = r"[^,\s\x00-\x1f\x7f-\x9f]"
+TAG_PATTERN = rf"^{_OTHER}*{_VISIBLE}{_OTHER}*$"
+_TAG_TEXT = re.compile(TAG_PATTERN)
 
 
 def _plain(value: str) -> str:
-    if "," in value or not value.isprintable():
+    if not _TAG_TEXT.match(value):
         raise ValueError("a tag may not contain commas, tabs, line breaks or control characters")
     return value
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -46,16 +47,22 @@ def _finite(value: float) -> float:
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
-def _finite_json(value: Any) -> Any:
-    """JSON as PostgreSQL's jsonb accepts it: no NaN or Infinity anywhere inside."""
+# Attributes are labels, not documents: an object and at most three levels of objects and
+# lists inside it. The bound keeps the HTTP contract exact (its schema is written out to this
+# depth) and deep JSON out of the database.
+MAX_ATTRIBUTE_DEPTH = 4
+
+
+def _finite_json(value: Any, depth: int = 0) -> Any:
+    """JSON as PostgreSQL's jsonb accepts it: no NaN or Infinity anywhere inside, and no more
+    than MAX_ATTRIBUTE_DEPTH objects and lists nested in one another."""
     if isinstance(value, float):
         _finite(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _finite_json(item)
-    elif isinstance(value, list):
-        for item in value:
-            _finite_json(item)
+    elif isinstance(value, dict | list):
+        if depth == MAX_ATTRIBUTE_DEPTH:
+            raise ValueError(f"at most {MAX_ATTRIBUTE_DEPTH} levels of objects and lists")
+        for item in value.values() if isinstance(value, dict) else value:
+            _finite_json(item, depth + 1)
     return value
 
 
@@ -78,7 +85,18 @@ def _in_utc(value: datetime) -> datetime:
         raise ValueError("must lie between years 1 and 9999 in UTC") from None
 
 
-Timestamp = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+_DATE_FIRST = re.compile(r"\d{4}-")
+
+
+def _date_time_text(value: Any) -> Any:
+    """Instants are RFC 3339 text (or datetimes): pydantic would also read a number, or a
+    string of one, as seconds since 1970, which the HTTP contract does not promise."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_FIRST.match(value)):
+        return value
+    raise ValueError("must be an RFC 3339 date-time, such as 2026-11-22T08:00:00Z")
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_in_utc)]
 
 
 def utcnow() -> datetime:

@@ -9,7 +9,7 @@ from assetwatch.domain import Asset, InvalidInput, NotFound, Role, Signal
 from assetwatch.domain.tags import normalise_tag
 from assetwatch.services.auth import Principal
 from assetwatch.services.changes import apply_changes
-from assetwatch.services.pagination import AfterId, Page, decode_cursor, page_by_id
+from assetwatch.services.pagination import Page, after_id, page_by_id
 from assetwatch.services.ports import UnitOfWork
 
 
@@ -44,14 +44,13 @@ async def list_assets(
     limit: int,
 ) -> Page[Asset]:
     caller.require(Role.reader)
-    after = decode_cursor(cursor, AfterId)
     async with uow:
         rows = await uow.assets.list(
             caller.organization_id,
             kind=kind,
             name_prefix=name_prefix,
             tag=_tag_filter(tag),
-            after_id=after.after_id if after else None,
+            after_id=after_id(cursor),
             limit=limit + 1,
         )
     return page_by_id(rows, limit, lambda a: a.id)
@@ -111,12 +110,11 @@ async def list_signals(
     uow: UnitOfWork, caller: Principal, asset_id: int, *, cursor: str | None, limit: int
 ) -> Page[Signal]:
     caller.require(Role.reader)
-    after = decode_cursor(cursor, AfterId)
     async with uow:
         rows = await uow.signals.list(
             caller.organization_id,
             asset_id,
-            after_id=after.after_id if after else None,
+            after_id=after_id(cursor),
             limit=limit + 1,
         )
         if not rows and not await _asset_exists(uow, caller, asset_id):

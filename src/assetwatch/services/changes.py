@@ -25,8 +25,9 @@ def apply_changes(entity: BaseModel, changes: Mapping[str, Any]) -> bool:
         except ValidationError as error:
             raise InvalidInput(
                 f"invalid value for {field}",
+                # An assignment's errors are located at the field already.
                 [
-                    {"loc": ["body", field, *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                    {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
                     for e in error.errors()
                 ],
             ) from error

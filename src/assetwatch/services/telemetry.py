@@ -13,9 +13,9 @@ from assetwatch.domain import (
     Rollup,
 )
 from assetwatch.domain.readings import check_bucket_count, check_range, parse_bucket
-from assetwatch.domain.types import Timestamp, utcnow
+from assetwatch.domain.types import utcnow
 from assetwatch.services.auth import Principal
-from assetwatch.services.pagination import CursorModel, Page, decode_cursor, encode_cursor
+from assetwatch.services.pagination import Page, after_instant, instant_cursor
 from assetwatch.services.ports import UnitOfWork
 
 MAX_READINGS_LIMIT = 10_000
@@ -58,13 +58,6 @@ async def ingest(
     return len(batch)
 
 
-class AfterTs(CursorModel):
-    """Position in a signal's readings: the last timestamp served, and the direction."""
-
-    after_ts: Timestamp  # the rule of every stored instant, as for the range's bounds
-    descending: bool
-
-
 async def _check_signal(uow: UnitOfWork, caller: Principal, signal_id: int) -> None:
     """After an empty read: tell "no points" from "no such signal" (a second statement, rare)."""
     if await uow.signals.get(caller.organization_id, signal_id) is None:
@@ -86,18 +79,15 @@ async def readings(
     caller.require(Role.reader)
     if start is not None and end is not None:
         check_range(start, end)
-    position = decode_cursor(cursor, AfterTs)
-    if position is not None:
-        if position.descending != descending:
-            raise InvalidInput(
-                "the cursor belongs to a listing in the other order",
-                [{"loc": ["query", "cursor"], "msg": "order mismatch", "type": "cursor"}],
-            )
-        # Resume strictly after the last point served: it narrows the range's open side.
+    last_served = after_instant(cursor)
+    if last_served is not None:
+        # Resume strictly after the last point served, in the order asked: it narrows the
+        # range's open side.
         if descending:
-            end = position.after_ts if end is None else min(end, position.after_ts)
+            end = last_served if end is None else min(end, last_served)
         else:
-            start = _just_after(position.after_ts, start)
+            following = last_served + timedelta(microseconds=1)  # PostgreSQL keeps microseconds
+            start = following if start is None else max(start, following)
     async with uow:
         rows = await uow.measurements.readings(
             caller.organization_id,
@@ -112,19 +102,7 @@ async def readings(
     if len(rows) <= limit:
         return Page(list(rows), None)
     items = list(rows[:limit])
-    return Page(items, encode_cursor(AfterTs(after_ts=items[-1]["ts"], descending=descending)))
-
-
-def _just_after(ts: datetime, start: datetime | None) -> datetime:
-    """PostgreSQL keeps microseconds: the next possible timestamp after `ts`."""
-    try:
-        following = ts + timedelta(microseconds=1)
-    except OverflowError as error:  # only a forged cursor points past the end of time
-        raise InvalidInput(
-            "the cursor is not valid: pass back next_cursor exactly as received",
-            [{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "cursor"}],
-        ) from error
-    return following if start is None else max(start, following)
+    return Page(items, instant_cursor(items[-1]["ts"]))
 
 
 async def rollups(

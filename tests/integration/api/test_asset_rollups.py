@@ -37,14 +37,14 @@ async def test_every_signal_of_the_asset_comes_back_with_its_buckets(
                 "signal_id": a,
                 "items": [
                     {
-                        "bucket_start": "2026-11-22T08:00:00+00:00",
+                        "bucket_start": "2026-11-22T08:00:00Z",
                         "count": 2,
                         "min": 1.5,
                         "max": 2.5,
                         "avg": 2.0,
                     },
                     {
-                        "bucket_start": "2026-11-22T09:00:00+00:00",
+                        "bucket_start": "2026-11-22T09:00:00Z",
                         "count": 1,
                         "min": -4.0,
                         "max": -4.0,
@@ -56,7 +56,7 @@ async def test_every_signal_of_the_asset_comes_back_with_its_buckets(
                 "signal_id": b,
                 "items": [
                     {
-                        "bucket_start": "2026-11-22T10:00:00+00:00",
+                        "bucket_start": "2026-11-22T10:00:00Z",
                         "count": 1,
                         "min": 7.0,
                         "max": 7.0,

@@ -94,3 +94,33 @@ async def test_revoking_another_organisations_key_is_404(
     mine = (await client.get("/v1/api-keys", headers=acme.auth())).json()["items"][0]["id"]
     assert (await client.delete(f"/v1/api-keys/{mine}", headers=globex.auth())).status_code == 404
     assert (await client.get("/v1/assets", headers=acme.auth())).status_code == 200
+
+
+async def test_a_key_cannot_revoke_itself_and_keeps_working(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    prefix = acme.tokens[Role.admin].split("_")[1]
+    keys = (await client.get("/v1/api-keys", headers=acme.auth())).json()["items"]
+    own = next(k["id"] for k in keys if k["prefix"] == prefix)
+    refused = await client.delete(f"/v1/api-keys/{own}", headers=acme.auth())
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:assetwatch:problem:conflict"
+    assert "cannot revoke itself" in refused.json()["detail"]
+    listed = (await client.get("/v1/api-keys", headers=acme.auth())).json()["items"]
+    assert next(k for k in listed if k["id"] == own)["revoked_at"] is None
+
+
+async def test_another_admin_key_can_revoke_an_admin_key(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    second = (
+        await client.post(
+            "/v1/api-keys", json={"name": "second admin", "role": "admin"}, headers=acme.auth()
+        )
+    ).json()
+    by_second = {"Authorization": f"Bearer {second['token']}"}
+    prefix = acme.tokens[Role.admin].split("_")[1]
+    keys = (await client.get("/v1/api-keys", headers=by_second)).json()["items"]
+    first = next(k["id"] for k in keys if k["prefix"] == prefix)
+    assert (await client.delete(f"/v1/api-keys/{first}", headers=by_second)).status_code == 200
+    assert (await client.get("/v1/assets", headers=acme.auth())).status_code == 401

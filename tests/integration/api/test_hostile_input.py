@@ -16,8 +16,7 @@ def assert_problem(response: httpx.Response, status: int) -> None:
     assert response.json()["status"] == status
 
 
-# What FastAPI answers a body it cannot decode at all (before any validation).
-UNPARSABLE = "There was an error parsing the body"
+# What a body that cannot be read as JSON at all gets (before any validation).
 
 
 async def test_deeply_nested_json_is_refused_cleanly(
@@ -26,8 +25,10 @@ async def test_deeply_nested_json_is_refused_cleanly(
     depth = 10_000
     body = '{"name": "deep", "attributes": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
     response = await client.post("/v1/assets", content=body, headers={**acme.auth(), **JSON})
-    assert_problem(response, 400)
-    assert response.json()["detail"] == UNPARSABLE
+    assert_problem(response, 422)
+    assert response.json()["errors"] == [
+        {"loc": ["body"], "msg": "the body could not be read as JSON", "type": "json_invalid"}
+    ]
     listed = await client.get("/v1/assets", headers=acme.auth())
     assert listed.json()["items"] == []  # nothing was stored
 
@@ -52,12 +53,18 @@ async def test_non_finite_numbers_in_attributes_are_refused(
     assert_problem(response, 422)
 
 
-async def test_a_non_utf8_asset_body_is_400(client: httpx.AsyncClient, acme: Tenant) -> None:
+async def test_a_non_utf8_asset_body_is_422_invalid_json_as_for_ingest(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    """FastAPI answers a body it cannot decode with a bare 400; it is the same mistake as a
+    body that is not JSON, so every route answers it the same 422."""
     response = await client.post(
         "/v1/assets", content=b'{"name": "\xff\xfe"}', headers={**acme.auth(), **JSON}
     )
-    assert_problem(response, 400)
-    assert response.json()["detail"] == UNPARSABLE
+    assert_problem(response, 422)
+    assert [(e["loc"], e["type"]) for e in response.json()["errors"]] == [
+        (["body"], "json_invalid")
+    ]
 
 
 async def test_a_non_utf8_ingest_body_is_422_invalid_json(
@@ -108,12 +115,11 @@ async def test_ids_beyond_bigint_in_paths_and_bodies_are_422(
     "cursor",
     [
         "%%%",
-        "eyJhZnRlcl9pZCI6ICJ4In0",
-        "bnVsbA",
-        "eyJhZnRlcl90cyI6IDF9",
-        "A" * 600,
-        # {"after_id":9223372036854775808}: beyond bigint, where the query would fail (a 500)
-        "eyJhZnRlcl9pZCI6OTIyMzM3MjAzNjg1NDc3NTgwOH0",
+        "eyJhZnRlcl9pZCI6ICJ4In0",  # the base64 JSON cursors of before
+        "1" * 21,
+        "1.5",
+        "1e3",
+        "",
     ],
 )
 async def test_tampered_cursors_are_422_on_every_list(
@@ -127,6 +133,22 @@ async def test_tampered_cursors_are_422_on_every_list(
     ):
         response = await client.get(path, params={"cursor": cursor}, headers=acme.auth())
         assert_problem(response, 422)
+
+
+async def test_a_cursor_past_the_end_of_every_list_is_an_empty_last_page(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet
+) -> None:
+    """Beyond bigint and beyond year 9999: the query would fail if the position were not
+    clamped, and the documented pattern admits it."""
+    for path in (
+        "/v1/assets",
+        f"/v1/assets/{fleet.asset_id}/signals",
+        "/v1/api-keys",
+        f"/v1/signals/{fleet.signal_ids[0]}/measurements",
+    ):
+        response = await client.get(path, params={"cursor": "9" * 19}, headers=acme.auth())
+        assert response.status_code == 200, path
+        assert response.json() == {"items": [], "next_cursor": None}, path
 
 
 async def test_unknown_query_parameters_are_ignored(

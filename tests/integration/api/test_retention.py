@@ -109,7 +109,6 @@ async def test_without_a_key_it_is_401(client: httpx.AsyncClient) -> None:
         {"days": -5},
         {"days": 36_501},
         {"days": 1.5},
-        {"days": 30.0},
         {"days": "30"},
         {"days": True},
         {"days": [30]},

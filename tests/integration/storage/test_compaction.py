@@ -124,10 +124,10 @@ async def test_a_late_point_overwrites_a_compacted_one_and_is_merged_later(
     )
     expected = await reads(client, acme, fleet)
     inner = expected["inner"]["items"]
-    assert {"ts": stamp(late).replace("Z", "+00:00"), "value": 999.5} in inner
+    assert {"ts": stamp(late), "value": 999.5} in inner
     hourly = {b["bucket_start"]: b for b in expected["hourly"]["items"]}
-    assert hourly[stamp(HOUR).replace("Z", "+00:00")]["max"] == 999.5
-    assert hourly[stamp(HOUR).replace("Z", "+00:00")]["count"] == 61
+    assert hourly[stamp(HOUR)]["max"] == 999.5
+    assert hourly[stamp(HOUR)]["count"] == 61
 
     merged = await compaction.compact_late(driver)
     assert (merged.points, merged.segments) == (2, 1)

@@ -34,8 +34,8 @@ async def list_keys(
 @router.delete(
     "/{key_id}",
     response_model=KeyOut,
-    responses=responses.NOT_FOUND,
-    summary="Revoke a key (effective within 5 s everywhere)",
+    responses={**responses.NOT_FOUND, **responses.SELF_REVOKE},
+    summary="Revoke a key (effective within 5 s everywhere; a key cannot revoke itself)",
 )
 async def revoke_key(key_id: Id, caller: Caller, uow: Uow, cache: Cache) -> KeyOut:
     return KeyOut.model_validate(await api_keys.revoke_key(uow, caller, key_id, cache))

@@ -16,6 +16,7 @@ from assetwatch.api.schemas import (
     SignalCreate,
     SignalOut,
 )
+from assetwatch.domain.tags import MAX_TAG_LENGTH, TAG_PATTERN
 from assetwatch.services import assets
 from assetwatch.services.pagination import DEFAULT_LIMIT
 
@@ -48,7 +49,8 @@ async def list_assets(
         str | None, Query(max_length=200, pattern=NO_NUL, description="name prefix, any case")
     ] = None,
     tag: Annotated[
-        str | None, Query(max_length=64, pattern=NO_NUL, description="has this tag")
+        str | None,
+        Query(max_length=MAX_TAG_LENGTH, pattern=TAG_PATTERN, description="has this tag"),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
@@ -85,6 +87,7 @@ async def update_asset(asset_id: Id, body: AssetUpdate, caller: Caller, uow: Uow
 @router.delete(
     "/{asset_id}",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,  # no content, so no content type
     responses=responses.NOT_FOUND,
     summary="Delete an asset, its signals and their measurements",
 )

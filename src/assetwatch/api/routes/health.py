@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from assetwatch.api import responses
 from assetwatch.api.problems import problem
 from assetwatch.db.engine import Database
 from assetwatch.db.migrations import current_revisions
@@ -31,7 +32,7 @@ async def healthz() -> Health:
     "/readyz",
     response_model=Readiness,
     summary="Readiness: the database answers and its schema is at this build's head",
-    responses={503: {"description": "database unreachable or schema not at head"}},
+    responses=responses.UNAVAILABLE,
 )
 async def readyz(request: Request) -> Readiness | JSONResponse:
     database: Database = request.app.state.database

@@ -1,6 +1,6 @@
 """/v1/signals/{id}."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from assetwatch.api import responses
 from assetwatch.api.deps import Caller, Uow
@@ -34,6 +34,7 @@ async def update_signal(signal_id: Id, body: SignalUpdate, caller: Caller, uow: 
 @router.delete(
     "/{signal_id}",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,  # no content, so no content type
     summary="Delete a signal and its measurements",
 )
 async def delete_signal(signal_id: Id, caller: Caller, uow: Uow) -> None:

@@ -16,6 +16,7 @@ from assetwatch.api.deps import Authorized
 from assetwatch.api.direct_route import DirectRoute
 from assetwatch.api.ingest_body import decode_points
 from assetwatch.api.metrics import POINTS_INGESTED
+from assetwatch.api.openapi import operation_id
 from assetwatch.api.params import Id
 from assetwatch.api.problems import invalid_request, problem
 from assetwatch.api.query_models import (
@@ -33,24 +34,22 @@ from assetwatch.api.schemas import (
     Rollups,
 )
 from assetwatch.config import Settings
-from assetwatch.domain import Measurement
 from assetwatch.domain.measurements import EARLIEST
 from assetwatch.domain.types import utcnow
 from assetwatch.services import telemetry
 
 # DirectRoute: the hot paths skip FastAPI's per-request dependency solving (api/direct_route.py).
-router = APIRouter(tags=["telemetry"], responses=responses.AUTHENTICATED, route_class=DirectRoute)
+router = APIRouter(
+    tags=["telemetry"],
+    responses=responses.AUTHENTICATED,
+    route_class=DirectRoute,
+    generate_unique_id_function=operation_id,  # spliced in directly: the app's does not apply
+)
 
 DEFAULT_ROLLUP_SPAN = timedelta(days=1)
-# The body is validated from raw bytes (below), so FastAPI cannot derive its schema: spell it out.
-_BODY_SCHEMA = {
-    "type": "object",
-    "required": ["points"],
-    "additionalProperties": False,
-    "properties": {
-        "points": {"type": "array", "items": Measurement.model_json_schema(), "maxItems": 10_000}
-    },
-}
+# The body is validated from raw bytes (below), so FastAPI cannot derive its schema: the
+# document registers `MeasurementBatch` itself (api/openapi.py).
+_BODY_SCHEMA = {"$ref": "#/components/schemas/MeasurementBatch"}
 _BODY_EXAMPLE = {
     "points": [
         {"signal_id": 1, "ts": "2026-11-22T08:00:00Z", "value": 81.5},
@@ -69,7 +68,7 @@ def _span(query: RollupsQuery) -> tuple[datetime, datetime]:
 
 
 def _json(content: Any) -> Response:
-    return Response(orjson.dumps(content), media_type="application/json")
+    return Response(orjson.dumps(content, option=orjson.OPT_UTC_Z), media_type="application/json")
 
 
 @router.post(
@@ -84,7 +83,7 @@ def _json(content: Any) -> Response:
         }
     },
 )
-async def ingest(request: Request, auth: Authorized) -> Response:
+async def write_measurements(request: Request, auth: Authorized) -> Response:
     settings: Settings = request.app.state.settings
     body = await request.body()
     try:
@@ -110,7 +109,7 @@ async def ingest(request: Request, auth: Authorized) -> Response:
     summary="Raw points of a signal in [start, end)",
     openapi_extra=readings_query.openapi,
 )
-async def readings(signal_id: Id, auth: Authorized, request: Request) -> Response:
+async def read_measurements(signal_id: Id, auth: Authorized, request: Request) -> Response:
     query = readings_query(request)
     page = await telemetry.readings(
         auth.uow,
@@ -132,7 +131,7 @@ async def readings(signal_id: Id, auth: Authorized, request: Request) -> Respons
     summary="count/min/max/avg of a signal per time bucket (at most 10,000 buckets)",
     openapi_extra=rollups_query.openapi,
 )
-async def rollups(signal_id: Id, auth: Authorized, request: Request) -> Response:
+async def signal_rollups(signal_id: Id, auth: Authorized, request: Request) -> Response:
     query = rollups_query(request)
     start, end = _span(query)
     rows = await telemetry.rollups(
@@ -178,6 +177,6 @@ async def asset_rollups(asset_id: Id, auth: Authorized, request: Request) -> Res
     responses=responses.NOT_FOUND,
     summary="The latest point of every signal of an asset (one query)",
 )
-async def latest(asset_id: Id, auth: Authorized) -> Response:
+async def latest_of_asset(asset_id: Id, auth: Authorized) -> Response:
     points = await telemetry.latest(auth.uow, auth.caller, asset_id)
     return _json({"asset_id": asset_id, "signals": list(points)})
