@@ -13,6 +13,7 @@ import itertools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @dataclass(frozen=True)
 class PgServer:
     url: URL  # of the maintenance database
+    data_dir: Path  # a CLI run with DATA_DIR set to this joins the server, as it joins `make run`'s
 
     def url_for(self, dbname: str) -> str:
         return self.url.set(database=dbname).render_as_string(hide_password=False)
@@ -59,10 +61,9 @@ class PgServer:
 
 @pytest.fixture(scope="session")
 def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    with embedded_postgres(
-        tmp_path_factory.mktemp("pg"), cleanup="delete", database="postgres"
-    ) as url:
-        yield PgServer(make_url(url))
+    data_dir = tmp_path_factory.mktemp("pg")
+    with embedded_postgres(data_dir, cleanup="delete", database="postgres") as url:
+        yield PgServer(make_url(url), data_dir)
 
 
 @pytest.fixture(scope="session")
