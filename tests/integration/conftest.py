@@ -26,11 +26,16 @@ from assetwatch.db import migrations
 from assetwatch.db.engine import Database, create_database
 from assetwatch.db.mappers import clear_mappers, start_mappers
 from assetwatch.db.unit_of_work import SqlUnitOfWork
-from assetwatch.embedded_db import embedded_postgres
+from assetwatch.embedded_db import embedded_postgres, provide_runtime_dir
 from tests.hypothesis_profiles import load_profile
 
 TEMPLATE_DB = "aw_template"
 TEST_DB = "aw_test"
+
+
+# Before anything below imports embedded_postgres itself (the resilience tests do), as the CLI
+# does before its import: no RuntimeDirWarning without a login session.
+provide_runtime_dir()
 
 
 def pytest_configure(config: pytest.Config) -> None:
