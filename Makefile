@@ -2,7 +2,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTHON ?= python3
-UV := $(PYTHON) -m uv
+# uv: PYTHON's own module when it has one; otherwise a copy of our own under .tools/uv, installed
+# with pip's --target, which an externally managed Python (Debian's python3, PEP 668) allows where
+# a plain `pip install` is refused.
+UV_TOOLS := .tools/uv
+UV := $(if $(shell $(PYTHON) -m uv --version 2>/dev/null),$(PYTHON) -m uv,$(UV_TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -14,7 +18,7 @@ help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 .venv/.synced: pyproject.toml uv.lock
-	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --target $(UV_TOOLS) uv
 	$(UV) sync --frozen
 	@touch $@
 

@@ -13,6 +13,7 @@ import itertools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,11 +26,16 @@ from assetwatch.db import migrations
 from assetwatch.db.engine import Database, create_database
 from assetwatch.db.mappers import clear_mappers, start_mappers
 from assetwatch.db.unit_of_work import SqlUnitOfWork
-from assetwatch.embedded_db import embedded_postgres
+from assetwatch.embedded_db import embedded_postgres, provide_runtime_dir
 from tests.hypothesis_profiles import load_profile
 
 TEMPLATE_DB = "aw_template"
 TEST_DB = "aw_test"
+
+
+# Before anything below imports embedded_postgres itself (the resilience tests do), as the CLI
+# does before its import: no RuntimeDirWarning without a login session.
+provide_runtime_dir()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,6 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @dataclass(frozen=True)
 class PgServer:
     url: URL  # of the maintenance database
+    data_dir: Path  # a CLI run with DATA_DIR set to this joins the server, as it joins `make run`'s
 
     def url_for(self, dbname: str) -> str:
         return self.url.set(database=dbname).render_as_string(hide_password=False)
@@ -59,10 +66,9 @@ class PgServer:
 
 @pytest.fixture(scope="session")
 def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    with embedded_postgres(
-        tmp_path_factory.mktemp("pg"), cleanup="delete", database="postgres"
-    ) as url:
-        yield PgServer(make_url(url))
+    data_dir = tmp_path_factory.mktemp("pg")
+    with embedded_postgres(data_dir, cleanup="delete", database="postgres") as url:
+        yield PgServer(make_url(url), data_dir)
 
 
 @pytest.fixture(scope="session")

@@ -69,6 +69,10 @@ def find_prefix(objects: list[Manifest], kind: str, prefix: str) -> Manifest:
     return matches[0]
 
 
+def labels_match(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
 def pod_spec(obj: Manifest) -> Manifest | None:
     if obj["kind"] in {"Deployment", "StatefulSet", "Job", "DaemonSet"}:
         spec: Manifest = obj["spec"]["template"]["spec"]

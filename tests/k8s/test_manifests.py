@@ -18,16 +18,13 @@ from tests.k8s.conftest import (
     containers,
     find,
     find_prefix,
+    labels_match,
     pod_spec,
     render,
     rendered,
 )
 
 TAG = re.compile(r"^(?P<name>[^@]+):(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$")
-
-
-def labels_match(selector: dict[str, str], labels: dict[str, str]) -> bool:
-    return all(labels.get(key) == value for key, value in selector.items())
 
 
 def test_every_overlay_renders_and_bases_render_alone() -> None:
