@@ -36,6 +36,10 @@ copy swagger-ui-dist swagger-ui LICENSE NOTICE swagger-ui-bundle.js \
   swagger-ui-bundle.js.LICENSE.txt swagger-ui.css
 unpack redoc "$REDOC_VERSION"
 copy redoc redoc LICENSE bundles/redoc.standalone.js
+# ReDoc 2's sidebar footer ("API docs by Redocly") loads its logo from Redocly's CDN, which the
+# pages' Content-Security-Policy forbids: an empty inline image takes its place (the link stays).
+sed -i 's|https://cdn.redoc.ly/redoc/logo-mini.svg|data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E|' \
+  "$VENDOR/redoc/redoc.standalone.js"
 # The bundles name their source maps, which are not shipped: drop the reference (the browser
 # would fetch the missing file and log a 404).
 sed -i -E '/^(\/\/|\/\*)# sourceMappingURL=[^ ]*(\*\/)?$/d' "$VENDOR"/*/*.js "$VENDOR"/*/*.css

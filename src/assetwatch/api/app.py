@@ -14,6 +14,7 @@ from assetwatch.api.limits import BodySizeLimitMiddleware
 from assetwatch.api.middleware import RequestContextMiddleware
 from assetwatch.api.problems import install_problem_handlers
 from assetwatch.api.routes import api_keys, assets, health, retention, signals, telemetry
+from assetwatch.api.routes.web import install_web
 from assetwatch.config import Settings, get_settings
 from assetwatch.db.engine import create_database, create_session_factory
 from assetwatch.db.mappers import start_mappers
@@ -57,6 +58,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         summary="Asset telemetry: assets, signals and timestamped measurements",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # /docs and /redoc are the app's own pages, with their assets served from the app
+        # (api/routes/web.py), not FastAPI's, which load them from a CDN with inline scripts.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.head_revisions = head_revisions()
@@ -81,6 +86,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     put_first(app.router, telemetry.router.routes)
     for module in (health, metrics, api_keys, assets, signals, retention):
         app.include_router(module.router)
+    install_web(app)
     return app
 
 
