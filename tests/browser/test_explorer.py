@@ -104,6 +104,9 @@ def test_an_asset_page_draws_one_chart_per_signal_from_one_request(
     ]
     assert tab.errors == []
     assert tab.foreign_requests() == []
+    # For the README: a week, where each 15-minute bucket's min-max band shows.
+    tab.page.get_by_role("button", name="Last week").click()
+    expect(charts).to_have_attribute("data-loads", "2")
     tab.page.screenshot(path=screenshots / "explorer-asset.png", full_page=True)
 
 
@@ -158,6 +161,23 @@ def test_zooming_in_draws_raw_points_and_a_double_click_resets(
     expect(charts).to_have_attribute("data-loads", "3")
     assert charts.get_attribute("data-bucket") == "2m"
     assert tab.page.url.endswith("?window=1d")
+    assert tab.errors == []
+
+
+def test_a_window_without_data_says_so_on_every_chart(tab: Tab, server: DemoServer) -> None:
+    sign_in(tab, server.reader_key)
+    expect(tab.page.locator(".assets-view[data-state=ready]")).to_be_visible()
+    with tab.page.expect_response(re.compile(r"/v1/assets/\d+/rollups\?")) as answered:
+        tab.page.goto(
+            f"{server.base_url}/explorer/#/assets/1?start=2020-01-01T00:00:00Z&end=2020-01-02T00:00:00Z"
+        )
+    assert answered.value.status == 200
+    charts = tab.page.locator(".charts[data-state=ready] section.chart")
+    expect(charts).to_have_count(DEMO_SIGNALS["Tractor 1"])
+    expect(charts.locator(".empty", has_text="No data in this window")).to_have_count(
+        DEMO_SIGNALS["Tractor 1"]
+    )
+    assert set(charts.evaluate_all("sections => sections.map(s => s.dataset.points)")) == {"0"}
     assert tab.errors == []
 
 

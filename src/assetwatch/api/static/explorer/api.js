@@ -14,7 +14,13 @@ export class ApiError extends Error {
   }
 }
 
-const KINDS = { 401: "unauthorized", 403: "forbidden", 404: "not-found", 422: "invalid", 503: "down" };
+const KINDS = {
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not-found",
+  422: "invalid",
+  503: "down",
+};
 
 // GET `path` (e.g. "v1/assets") with `params` (an object; arrays repeat the parameter).
 export async function getJson(path, params = {}) {

@@ -64,8 +64,8 @@ function controls(onPreset, onCustom) {
 
 // Shows asset `assetId` in `root`, its window from `params`; returns what stops it.
 export function showAsset(root, assetId, params, { report, recovered }) {
-  let window = windowFromParams(params);
-  let resetTo = window.preset || DEFAULT_PRESET; // what a double-click goes back to
+  let shown = windowFromParams(params); // the window on screen
+  let resetTo = shown.preset || DEFAULT_PRESET; // what a double-click goes back to
   let asset = null;
   let drawn = new Map(); // signal id → the series on screen
   let removers = [];
@@ -82,17 +82,23 @@ export function showAsset(root, assetId, params, { report, recovered }) {
     (preset) => setWindow({ preset }),
     (start, end) => setWindow({ start, end }),
   );
+  const hint = "Drag across a chart to zoom in; double-click to go back.";
   root.replaceChildren(
-    element("section", { class: "asset-view" },
+    element(
+      "section",
+      { class: "asset-view" },
       element("p", {}, element("a", { href: "#/" }, "← all assets")),
-      title, meta, ui.node, status,
-      element("p", { class: "muted hint" }, "Drag across a chart to zoom in; double-click to go back."),
+      title,
+      meta,
+      ui.node,
+      status,
+      element("p", { class: "muted hint" }, hint),
       charts,
     ),
   );
 
   function setWindow(next, hints = new Map()) {
-    window = next;
+    shown = next;
     if (next.preset) resetTo = next.preset;
     history.pushState(null, "", `#/assets/${assetId}?${windowToParams(next)}`);
     load(hints);
@@ -137,7 +143,7 @@ export function showAsset(root, assetId, params, { report, recovered }) {
         title.textContent = asset.name;
         meta.textContent = [asset.kind, ...asset.tags].join(" · ");
       }
-      const { start, end } = windowRange(window);
+      const { start, end } = windowRange(shown);
       const bucket = chooseBucket(start, end);
       const rawIds = [...hints.keys()];
       const { series, requests } = await fetchSeries(start, end, bucket, rawIds);
@@ -155,15 +161,17 @@ export function showAsset(root, assetId, params, { report, recovered }) {
     removers.forEach((remove) => remove());
     removers = [];
     drawn = series;
-    const preset = PRESETS.find((p) => p.id === window.preset);
-    ui.buttons.forEach((b) => b.classList.toggle("active", b.dataset.window === window.preset));
+    const preset = PRESETS.find((p) => p.id === shown.preset);
+    ui.buttons.forEach((b) => b.classList.toggle("active", b.dataset.window === shown.preset));
     ui.from.value = toLocalInput(start);
     ui.to.value = toLocalInput(end);
+    const label = preset ? preset.label : "Custom window";
     status.textContent =
-      `${preset ? preset.label : "Custom window"}: ${formatInstant(start)} – ${formatInstant(end)}` +
-      ` · rollup bucket ${bucket} · ${requests} request${requests === 1 ? "" : "s"}`;
-    const sections = asset.signals.map((signal) => chartSection(signal, series.get(signal.id), bucket));
-    charts.replaceChildren(...sections);
+      `${label}: ${formatInstant(start)} – ${formatInstant(end)} · rollup bucket ${bucket}` +
+      ` · ${requests} request${requests === 1 ? "" : "s"}`;
+    const sections = asset.signals.map((s) => chartSection(s, series.get(s.id), bucket));
+    const none = element("p", { class: "empty" }, "This asset has no signals yet.");
+    charts.replaceChildren(...(sections.length ? sections : [none]));
     Object.assign(charts.dataset, {
       state: "ready",
       loads: String(++loads),

@@ -15,9 +15,10 @@ export function drawChart(container, { unit, series, onZoom, onReset }) {
   const value = (u, v) => formatValue(v, unit);
   const xs = series.items.map((i) => new Date(i.bucket_start || i.ts).getTime() / 1000);
   const rollups = series.source === "rollups";
+  const column = (name) => series.items.map((i) => i[name]);
   const data = rollups
-    ? [xs, series.items.map((i) => i.max), series.items.map((i) => i.min), series.items.map((i) => i.avg)]
-    : [xs, series.items.map((i) => i.value)];
+    ? [xs, column("max"), column("min"), column("avg")]
+    : [xs, column("value")];
   const lines = rollups
     ? [
         { label: "max", stroke: BAND_EDGE, width: 1, value },

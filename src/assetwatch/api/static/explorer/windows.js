@@ -28,13 +28,14 @@ export function chooseBucket(start, end) {
   return BUCKETS.find((b) => span / bucketSeconds(b) <= MAX_BUCKETS) || BUCKETS.at(-1);
 }
 
-// The window as instants: a preset ends now; a custom window (zoom included) is as given.
-export function windowRange(window, now = new Date()) {
-  if (window.preset) {
-    const preset = PRESETS.find((p) => p.id === window.preset);
+// A window ({preset} or {start, end}) as instants: a preset ends now; a custom window (a zoom
+// included) is as given.
+export function windowRange(span, now = new Date()) {
+  if (span.preset) {
+    const preset = PRESETS.find((p) => p.id === span.preset);
     return { start: new Date(now.getTime() - preset.seconds * 1000), end: now };
   }
-  return { start: window.start, end: window.end };
+  return { start: span.start, end: span.end };
 }
 
 // The window from a page address's parameters (window=1d, or start=…&end=… as ISO instants).
@@ -46,8 +47,8 @@ export function windowFromParams(params) {
   return { preset: PRESETS.some((p) => p.id === preset) ? preset : DEFAULT_PRESET };
 }
 
-export function windowToParams(window) {
-  return window.preset
-    ? new URLSearchParams({ window: window.preset })
-    : new URLSearchParams({ start: window.start.toISOString(), end: window.end.toISOString() });
+export function windowToParams(span) {
+  return span.preset
+    ? new URLSearchParams({ window: span.preset })
+    : new URLSearchParams({ start: span.start.toISOString(), end: span.end.toISOString() });
 }
