@@ -29,20 +29,24 @@ run: install ## serve the demo on an embedded PostgreSQL (migrated) at http://$(
 
 # The suites `make test` and `make coverage` (mk/dev.mk) run, in this order, one pytest each:
 # unit alone (so its purity guard applies); the rest in parallel (pytest-xdist, one embedded
-# PostgreSQL and template per worker; TEST_WORKERS=0 runs it serially); smoke and the short load
-# run last and alone, as they time a live server.
+# PostgreSQL and template per worker; TEST_WORKERS=0 runs it serially); smoke, the browser tests
+# and the short load run last and alone, as they drive or time a live server.
 TEST_WORKERS ?= 2
 XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
-SERIAL_SUITES := tests/smoke tests/loadtest
+SERIAL_SUITES := tests/smoke tests/browser tests/loadtest
 SUITE_unit := tests/unit
 SUITE_integration = $(XDIST) --ignore=tests/unit $(addprefix --ignore=,$(SERIAL_SUITES))
 SUITE_smoke := tests/smoke
+SUITE_browser := tests/browser
 SUITE_load := tests/loadtest
+# The browser the browser tests drive; mk/browser.mk installs it when it is missing.
+export CHROMIUM ?= /usr/bin/chromium
 
-test: install ## the whole suite: unit (alone), integration + k8s (parallel), smoke, load
+test: install $(CHROMIUM) ## the whole suite: unit (alone), integration + k8s (parallel), smoke, browser, load
 	$(RUN) pytest $(SUITE_unit)
 	$(RUN) pytest $(SUITE_integration)
 	$(RUN) pytest $(SUITE_smoke)
+	$(RUN) pytest $(SUITE_browser)
 	$(RUN) pytest $(SUITE_load)
 
 test-unit: install ## unit tests only (no database, no sockets)

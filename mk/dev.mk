@@ -5,7 +5,7 @@
 
 TESTS ?= tests/unit
 COVERAGE_DIR := build/coverage
-COVERAGE_SUITES := unit integration smoke load
+COVERAGE_SUITES := unit integration smoke browser load
 
 dev: install ## serve the demo at http://$(HOST):$(PORT), restarting on changes under src/ (database and key kept)
 	$(RUN) assetwatch serve --demo --reload --host $(HOST) --port $(PORT)
@@ -16,15 +16,16 @@ test-watch: install ## re-run the unit tests (or TESTS=path) on every change to 
 
 # Each suite of `make test` runs under `coverage run` into a folder of its own; `patch = subprocess`
 # and `sigterm = true` (pyproject.toml) measure the processes the tests start too: the live
-# `assetwatch serve` of the smoke, load and API-over-TCP tests, its reloader's and workers'
-# children, the CLI and the xdist workers. The report combines them per suite and in all.
+# `assetwatch serve` of the smoke, browser, load and API-over-TCP tests, its reloader's and
+# workers' children, the CLI and the xdist workers. The report combines them per suite and in all.
 covered = mkdir -p $(COVERAGE_DIR)/$(1) && COVERAGE_FILE=$(CURDIR)/$(COVERAGE_DIR)/$(1)/.coverage \
 	$(RUN) coverage run -m pytest $(SUITE_$(1))
 
-coverage: install ## every suite under coverage: a table per package and suite, build/coverage/html, fails under the ratchet
+coverage: install $(CHROMIUM) ## every suite under coverage: a table per package and suite, build/coverage/html, fails under the ratchet
 	rm -rf $(COVERAGE_DIR)
 	$(call covered,unit)
 	$(call covered,integration)
 	$(call covered,smoke)
+	$(call covered,browser)
 	$(call covered,load)
 	$(RUN) python scripts/coverage_report.py $(COVERAGE_DIR) $(COVERAGE_SUITES)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-_FOLDER_MARKERS = {"integration": "integration", "smoke": "smoke"}
+_FOLDER_MARKERS = {"integration": "integration", "smoke": "smoke", "browser": "browser"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -37,7 +37,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _assetwatch() -> str:
+def assetwatch_executable() -> str:
+    """The `assetwatch` command of this environment (beside its Python), else on PATH."""
     beside_python = Path(sys.executable).with_name("assetwatch")
     return (
         str(beside_python) if beside_python.exists() else shutil.which("assetwatch") or "assetwatch"
@@ -76,7 +77,7 @@ def live_server(
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [
-                    _assetwatch(),
+                    assetwatch_executable(),
                     "serve",
                     "--host",
                     "127.0.0.1",
@@ -92,7 +93,7 @@ def live_server(
             )
         try:
             _wait_until_ready(base_url, process, log)
-            cli = [_assetwatch()]
+            cli = [assetwatch_executable()]
             subprocess.run(
                 [*cli, "orgs", "create", "--slug", org, "--name", org.title()],
                 env=env,

@@ -143,14 +143,19 @@ def test_the_demo_bootstrap_prints_a_key_and_curl_commands_that_work(database_ur
         if line.strip().startswith("curl ")
     ]
     assert len(paths) == 3, printed
+    explorer = [line.strip() for line in lines if line.strip().startswith(base)]
+    assert explorer == [f"{base}/explorer/"], printed
+    paths.append(explorer[0].split(base, 1)[1])
 
-    assets, latest, last_hour = asyncio.run(get(database_url, paths, key.group(1)))
+    assets, latest, last_hour, page = asyncio.run(get(database_url, paths, key.group(1)))
     assert assets.status_code == 200, assets.text
     assert [a["name"] for a in assets.json()["items"]][:2] == ["Tractor 1", "Tractor 2"]
     assert latest.status_code == 200, latest.text
     assert all(s["ts"] is not None for s in latest.json()["signals"])
     assert last_hour.status_code == 200, last_hour.text
     assert 5 <= len(last_hour.json()["items"]) <= 7  # every 10 minutes, ending now
+    assert page.status_code == 200
+    assert "assetwatch explorer" in page.text
 
     again = bootstrap_demo(database_url, base)
     assert "assetwatch keys create --org demo --role admin" in "\n".join(again)

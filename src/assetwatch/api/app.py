@@ -15,6 +15,7 @@ from assetwatch.api.middleware import RequestContextMiddleware
 from assetwatch.api.openapi import install_document, operation_id
 from assetwatch.api.problems import install_problem_handlers
 from assetwatch.api.routes import api_keys, assets, health, retention, signals, telemetry
+from assetwatch.api.routes.web import install_web
 from assetwatch.config import Settings, get_settings
 from assetwatch.db.engine import create_database, create_session_factory
 from assetwatch.db.mappers import start_mappers
@@ -59,6 +60,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # /docs and /redoc are the app's own pages, with their assets served from the app
+        # (api/routes/web.py), not FastAPI's, which load them from a CDN with inline scripts.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.head_revisions = head_revisions()
@@ -83,6 +88,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     put_first(app.router, telemetry.router.routes)
     for module in (health, metrics, api_keys, assets, signals, retention):
         app.include_router(module.router)
+    install_web(app)
     install_document(app)
     return app
 

@@ -144,7 +144,8 @@ def client_base_url(host: str, port: int) -> str:
 
 
 def demo_instructions(demo: seed_demo.DemoTenant, base: str) -> list[str]:
-    """The key and three curl commands that work, with the ids the seed just created."""
+    """The key, three curl commands that work (with the ids the seed just created) and the
+    explorer's address."""
     report = demo.report
     auth = '-H "Authorization: Bearer $AW_KEY"'
     lines = [
@@ -167,6 +168,10 @@ def demo_instructions(demo: seed_demo.DemoTenant, base: str) -> list[str]:
         f"  curl -s {auth} {base}/v1/assets",
         f"  curl -s {auth} {base}/v1/assets/{asset.id}/latest",
         f'  curl -s {auth} "{base}/v1/signals/{signal_id}/measurements?start={_HOUR_AGO}"',
+        "",
+        "Or see them in a browser: the explorer asks for the key once",
+        "",
+        f"  {base}/explorer/",
         "",
     ]
 

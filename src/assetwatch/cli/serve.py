@@ -90,7 +90,10 @@ def serve(
             # Workers are separate processes: metrics go through files they all share.
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="assetwatch-metrics-")
         base = f"http://{host}:{port}"
-        err(f"assetwatch listening on {base}  (docs: {base}/docs, readiness: {base}/readyz)")
+        err(
+            f"assetwatch listening on {base}  (explorer: {base}/explorer/, docs: {base}/docs, "
+            f"readiness: {base}/readyz)"
+        )
         err("create a tenant and a key:  assetwatch orgs create --slug acme --name Acme")
         err("                            assetwatch keys create --org acme --role admin")
         for line in demo_lines:
