@@ -149,7 +149,7 @@ class FakeAssetRepository:
         *,
         kind: str | None,
         name_prefix: str | None,
-        tag: str | None = None,
+        tag: str | None,
         after_id: int | None,
         limit: int,
     ) -> Sequence[Asset]:

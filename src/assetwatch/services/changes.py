@@ -25,8 +25,7 @@ def apply_changes(entity: BaseModel, changes: Mapping[str, Any]) -> bool:
         except ValidationError as error:
             raise InvalidInput(
                 f"invalid value for {field}",
-                # An assignment's errors are located at the field already.
-                [
+                [  # e["loc"] starts with the field's own name
                     {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
                     for e in error.errors()
                 ],

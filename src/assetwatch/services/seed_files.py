@@ -145,10 +145,12 @@ class Row:
 
 
 class RowError(ValueError):
-    def __init__(self, line: int, message: str, *, fatal: bool = False) -> None:
+    """What is wrong on a line. When the rest of the file cannot be read (a bad header, say),
+    it is the last item `read_rows` yields."""
+
+    def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line = line
-        self.fatal = fatal  # the rest of the file cannot be read (a bad header, say)
 
     def where(self, path: Path) -> str:
         """`file:line: message` (no line number when the file could not be opened at all)."""
@@ -180,20 +182,20 @@ def read_rows(path: Path) -> Iterator[Row | RowError]:
     try:
         f = path.open(newline="", encoding="utf-8-sig")
     except OSError as error:
-        yield RowError(0, f"cannot read: {error.strerror or error}", fatal=True)
+        yield RowError(0, f"cannot read: {error.strerror or error}")
         return
     with f:
         reader = csv.reader(f)
         try:
             header = next(reader, None)
         except (csv.Error, UnicodeDecodeError) as error:
-            yield RowError(1, f"cannot read the header: {error}", fatal=True)
+            yield RowError(1, f"cannot read the header: {error}")
             return
         columns = [c.strip().casefold() for c in header or []]
         if sorted(columns) != sorted(CSV_COLUMNS):
             found = ",".join(header or []) or "an empty file"
             expected = ",".join(CSV_COLUMNS)
-            yield RowError(1, f"expected the header {expected}, found {found}", fatal=True)
+            yield RowError(1, f"expected the header {expected}, found {found}")
             return
         width = len(columns)
         i_asset, i_signal, i_ts, i_value = (columns.index(c) for c in CSV_COLUMNS)
@@ -203,7 +205,7 @@ def read_rows(path: Path) -> Iterator[Row | RowError]:
             except StopIteration:
                 return
             except (csv.Error, UnicodeDecodeError) as error:
-                yield RowError(reader.line_num, str(error), fatal=True)
+                yield RowError(reader.line_num, str(error))
                 return
             line = reader.line_num
             if len(record) != width:

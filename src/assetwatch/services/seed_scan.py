@@ -92,8 +92,6 @@ def scan_measurements(
         for item in read_rows(path):
             if isinstance(item, RowError):
                 scan.problem(path, item.line, str(item))
-                if item.fatal:
-                    break
                 continue
             if (unknown := why_unknown(item.asset, item.signal)) is not None:
                 scan.problem(path, item.line, unknown)
