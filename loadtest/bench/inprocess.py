@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,7 @@ async def measure(url: str, key: str, signal: int, organization: int, args: Any)
 
     from assetwatch.api.app import create_app
     from assetwatch.config import Settings
+    from assetwatch.db.telemetry_store import SqlTelemetryStore
 
     assetwatch = create_app(Settings(database_url=url, log_level="WARNING"))
     floor = floor_app.app
@@ -115,8 +117,11 @@ async def measure(url: str, key: str, signal: int, organization: int, args: Any)
             (signal,),
         ).fetchall()
     async with assetwatch.router.lifespan_context(assetwatch), floor.router.lifespan_context(floor):
-        await assetwatch.state.connections.wait(timeout=30)
-        assetwatch.state.connections = floor.state.pool = _Rows(list(rows))
+        runtime = assetwatch.state.runtime
+        await runtime.database.pool.wait(timeout=30)
+        answers = _Rows(list(rows))
+        assetwatch.state.runtime = replace(runtime, telemetry=SqlTelemetryStore(answers))
+        floor.state.pool = answers
         calls = {
             "floor": _caller(floor, f"/floor/signals/{signal}/last100", b"", key),
             "assetwatch": _caller(

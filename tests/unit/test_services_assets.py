@@ -208,10 +208,10 @@ async def test_renaming_onto_another_organisations_asset_name_is_allowed(world: 
 
 
 async def test_deleting_an_asset_takes_its_signals_and_measurements_with_it(world: World) -> None:
-    await world.uow.measurements.write(
+    await world.telemetry.write(
         world.org, Points.of([Measurement(signal_id=world.temp_id, ts=T0, value=1.0)])
     )
-    await world.uow.measurements.write(
+    await world.telemetry.write(
         world.other_org, Points.of([Measurement(signal_id=world.other_signal_id, ts=T0, value=2.0)])
     )
 
@@ -323,7 +323,7 @@ async def test_renaming_a_signal_onto_a_siblings_name_in_any_case_is_a_conflict(
 async def test_deleting_a_signal_takes_its_measurements_and_leaves_its_siblings(
     world: World,
 ) -> None:
-    await world.uow.measurements.write(
+    await world.telemetry.write(
         world.org,
         Points.of(
             [

@@ -1,6 +1,7 @@
 """Probes, OpenAPI, and RFC 9457 problems for every kind of error."""
 
 import gc
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -25,7 +26,9 @@ async def test_healthz_and_readyz_at_head(client: httpx.AsyncClient) -> None:
 async def test_readyz_is_503_when_the_schema_is_behind(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    app.state.head_revisions = frozenset({"a_revision_this_database_never_saw"})
+    app.state.runtime = replace(
+        app.state.runtime, head_revisions=frozenset({"a_revision_this_database_never_saw"})
+    )
     response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
