@@ -4,12 +4,10 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assetwatch.domain import (
@@ -19,6 +17,7 @@ from assetwatch.domain import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StoreUnavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """Lost connections, pool exhaustion, statement timeouts: the caller may retry shortly."""
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    cause = exc.__cause__ or exc  # the driver's own words, for on-call
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
     return problem(
         503,
         "the database is unavailable; retry shortly",
@@ -114,13 +114,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    # SQLAlchemy's wrappers on the ORM path; the driver's own errors on the hot paths (the
-    # pool's timeout is a psycopg OperationalError).
-    for unavailable in (
-        OperationalError,
-        InterfaceError,
-        psycopg.OperationalError,
-        psycopg.InterfaceError,
-    ):
-        app.add_exception_handler(unavailable, _database_unavailable)
+    # More specific than DomainError, so it wins (handlers are looked up along the class's MRO).
+    app.add_exception_handler(StoreUnavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

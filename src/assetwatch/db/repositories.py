@@ -6,24 +6,39 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningDelete
 
 from assetwatch.db import tables
-from assetwatch.db.errors import translated_integrity_errors
+from assetwatch.db.errors import translated_errors
 from assetwatch.domain import ApiKey, Asset, Organization, Signal
+
+T = TypeVar("T")
 
 
 class _SessionRepository:
+    """Every statement goes through the methods below, which raise domain errors only."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def _add(self, entity: object) -> None:
         """Add and flush, so the caller gets database ids and hears of a clash at once."""
         self.session.add(entity)
-        async with translated_integrity_errors():
+        async with translated_errors():
             await self.session.flush()
 
+    async def _one_or_none(self, stmt: Select[T]) -> T | None:
+        async with translated_errors():
+            return (await self.session.scalars(stmt)).one_or_none()
 
-T = TypeVar("T")
+    async def _all(self, stmt: Select[T]) -> Sequence[T]:
+        async with translated_errors():
+            return (await self.session.scalars(stmt)).all()
+
+    async def _deleted(self, stmt: ReturningDelete[int]) -> bool:
+        """Run a `DELETE … RETURNING id`: whether it deleted a row."""
+        async with translated_errors():
+            return (await self.session.execute(stmt)).first() is not None
 
 
 def _page(
@@ -41,11 +56,11 @@ class SqlOrganizationRepository(_SessionRepository):
 
     async def get(self, organization_id: int) -> Organization | None:
         stmt = select(Organization).where(tables.organizations.c.id == organization_id)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def get_by_slug(self, slug: str) -> Organization | None:
         stmt = select(Organization).where(tables.organizations.c.slug == slug)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
 
 class SqlApiKeyRepository(_SessionRepository):
@@ -55,11 +70,11 @@ class SqlApiKeyRepository(_SessionRepository):
     async def get(self, organization_id: int, key_id: int) -> ApiKey | None:
         keys = tables.api_keys.c
         stmt = select(ApiKey).where(keys.id == key_id, keys.organization_id == organization_id)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def get_by_prefix(self, prefix: str) -> ApiKey | None:
         stmt = select(ApiKey).where(tables.api_keys.c.prefix == prefix)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def list(
         self, organization_id: int, *, after_id: int | None, limit: int
@@ -68,7 +83,7 @@ class SqlApiKeyRepository(_SessionRepository):
         stmt = _page(
             select(ApiKey).where(keys.organization_id == organization_id), keys.id, after_id, limit
         )
-        return (await self.session.scalars(stmt)).all()
+        return await self._all(stmt)
 
 
 class SqlAssetRepository(_SessionRepository):
@@ -78,7 +93,7 @@ class SqlAssetRepository(_SessionRepository):
     async def get(self, organization_id: int, asset_id: int) -> Asset | None:
         assets = tables.assets.c
         stmt = select(Asset).where(assets.id == asset_id, assets.organization_id == organization_id)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def list(
         self,
@@ -100,7 +115,7 @@ class SqlAssetRepository(_SessionRepository):
         if tag is not None:
             stmt = stmt.where(assets.tags.contains([tag]))  # `tags @> ARRAY[:tag]`: the GIN index
         stmt = _page(stmt, assets.id, after_id, limit)
-        return (await self.session.scalars(stmt)).all()
+        return await self._all(stmt)
 
     async def delete(self, organization_id: int, asset_id: int) -> bool:
         """One statement; its signals go with it (ON DELETE CASCADE), and their measurements
@@ -111,7 +126,7 @@ class SqlAssetRepository(_SessionRepository):
             .where(assets.id == asset_id, assets.organization_id == organization_id)
             .returning(assets.id)
         )
-        return (await self.session.execute(stmt)).first() is not None
+        return await self._deleted(stmt)
 
 
 def _signals_of_organization(organization_id: int) -> Select[Signal]:
@@ -126,14 +141,14 @@ def _signals_of_organization(organization_id: int) -> Select[Signal]:
 class SqlSignalRepository(_SessionRepository):
     async def get(self, organization_id: int, signal_id: int) -> Signal | None:
         stmt = _signals_of_organization(organization_id).where(tables.signals.c.id == signal_id)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def list(
         self, organization_id: int, asset_id: int, *, after_id: int | None, limit: int
     ) -> Sequence[Signal]:
         signals = tables.signals.c
         stmt = _signals_of_organization(organization_id).where(signals.asset_id == asset_id)
-        return (await self.session.scalars(_page(stmt, signals.id, after_id, limit))).all()
+        return await self._all(_page(stmt, signals.id, after_id, limit))
 
     async def delete(self, organization_id: int, signal_id: int) -> bool:
         signals, assets = tables.signals.c, tables.assets.c
@@ -143,4 +158,4 @@ class SqlSignalRepository(_SessionRepository):
             .where(signals.id == signal_id, signals.asset_id.in_(owned.scalar_subquery()))
             .returning(signals.id)
         )
-        return (await self.session.execute(stmt)).first() is not None
+        return await self._deleted(stmt)

@@ -12,7 +12,8 @@ from typing import Any, Protocol
 from psycopg import AsyncConnection
 
 from assetwatch.db import queries, telemetry_merge, telemetry_reads
-from assetwatch.domain import LatestPoint, Points, Reading, Rollup
+from assetwatch.db.errors import DRIVER_UNAVAILABLE, UNAVAILABLE
+from assetwatch.domain import LatestPoint, Points, Reading, Rollup, StoreUnavailable
 from assetwatch.domain.measurements import EARLIEST
 from assetwatch.observability import count_statement
 
@@ -34,11 +35,14 @@ class SqlTelemetryStore:
 
     async def _rows(self, statement: queries.Compiled, params: dict[str, Any]) -> list[Any]:
         count_statement()
-        async with self._connections.connection() as conn:
-            cursor = await conn.execute(
-                statement.sql, statement.params(params), prepare=statement.generic
-            )
-            return await cursor.fetchall()
+        try:
+            async with self._connections.connection() as conn:
+                cursor = await conn.execute(
+                    statement.sql, statement.params(params), prepare=statement.generic
+                )
+                return await cursor.fetchall()
+        except DRIVER_UNAVAILABLE as error:
+            raise StoreUnavailable(UNAVAILABLE) from error
 
     async def write(self, organization_id: int, points: Points) -> set[int]:
         """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice.

@@ -9,7 +9,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from assetwatch.db.errors import translated_integrity_errors
+from assetwatch.db.errors import translated_errors
 from assetwatch.db.repositories import (
     SqlApiKeyRepository,
     SqlAssetRepository,
@@ -59,10 +59,11 @@ class SqlUnitOfWork:
         # Closing rolls back whatever was not committed and returns the connection to the pool.
         if self._session is not None:
             session, self._session = self._session, None
-            await session.close()
+            async with translated_errors():
+                await session.close()
 
     async def commit(self) -> None:
         if self._session is None:  # nothing was read or written
             return
-        async with translated_integrity_errors():
+        async with translated_errors():
             await self._session.commit()

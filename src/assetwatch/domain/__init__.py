@@ -9,6 +9,7 @@ from assetwatch.domain.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StoreUnavailable,
 )
 from assetwatch.domain.measurements import Measurement, Points
 from assetwatch.domain.organizations import Organization
@@ -33,4 +34,5 @@ __all__ = [
     "Role",
     "Rollup",
     "Signal",
+    "StoreUnavailable",
 ]

@@ -27,6 +27,11 @@ class PermissionDenied(DomainError):
     """Authenticated, but the role is too low for the action."""
 
 
+class StoreUnavailable(DomainError):
+    """The store cannot answer now (connection lost, pool exhausted, statement timed out); the
+    caller may retry shortly. The db layer raises it in place of its driver's errors."""
+
+
 class InvalidInput(DomainError):
     """Input that passed the shape checks but breaks a rule; `errors` names each offender."""
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from assetwatch.api.app import create_app
 from assetwatch.config import Settings
 from assetwatch.db import migrations
+from assetwatch.domain import StoreUnavailable
 
 from .conftest import Tenant
 
@@ -84,6 +85,29 @@ async def test_unexpected_errors_are_a_500_problem_without_internals(app: FastAP
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "secret internals" not in response.text
+
+
+async def test_a_store_that_cannot_answer_is_a_503_the_client_may_retry(
+    app: FastAPI, client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    """What the db layer raises when the database is gone (`StoreUnavailable`) reaches the
+    client as one problem, whichever port raised it."""
+
+    class Unreachable:
+        async def latest(self, organization_id: int, asset_id: int) -> None:
+            raise StoreUnavailable("the database is unavailable")
+
+    app.state.runtime = replace(app.state.runtime, telemetry=Unreachable())
+    response = await client.get("/v1/assets/1/latest", headers=acme.auth())
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "urn:assetwatch:problem:database-unavailable",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "the database is unavailable; retry shortly",
+    }
 
 
 async def test_openapi_documents_every_route_with_errors(client: httpx.AsyncClient) -> None:
