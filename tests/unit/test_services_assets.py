@@ -173,7 +173,7 @@ async def test_an_invalid_patch_is_refused_and_the_asset_stays_as_it_was(
         await assets.update_asset(world.uow, world.caller(), world.asset_id, changes)
 
     assert caught.value.errors
-    assert {tuple(e["loc"][:2]) for e in caught.value.errors} == {("body", field)}
+    assert {e.field[0] for e in caught.value.errors} == {field}
     assert state(world.store) == before
     fresh = await assets.get_asset(world.uow, world.caller(), world.asset_id)
     assert (fresh.name, fresh.kind, fresh.updated_at) == ("Tractor", "tractor", LONG_AGO)
@@ -306,7 +306,7 @@ async def test_an_invalid_signal_patch_is_refused_and_the_signal_stays_as_it_was
     before = state(world.store)
     with pytest.raises(InvalidInput) as caught:
         await assets.update_signal(world.uow, world.caller(), world.temp_id, changes)
-    assert {tuple(e["loc"][:2]) for e in caught.value.errors} == {("body", field)}
+    assert {e.field[0] for e in caught.value.errors} == {field}
     assert state(world.store) == before
 
 

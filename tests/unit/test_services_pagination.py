@@ -95,7 +95,7 @@ TAMPERED = {
 def test_a_tampered_cursor_is_invalid_input(cursor: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         decode_cursor(cursor, AfterId)
-    assert [e["loc"] for e in caught.value.errors] == [["query", "cursor"]]
+    assert [e.field for e in caught.value.errors] == [("cursor",)]
 
 
 # --- pages -------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assetwatch.domain import InvalidInput
+from assetwatch.domain import FieldError, InvalidInput
 
 T = TypeVar("T")
 C = TypeVar("C", bound=BaseModel)
@@ -59,7 +59,7 @@ def decode_cursor(cursor: str | None, shape: type[C]) -> C | None:
     except (binascii.Error, ValueError, ValidationError) as error:
         raise InvalidInput(
             "the cursor is not valid: pass back next_cursor exactly as received",
-            [{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "cursor"}],
+            [FieldError(("cursor",), "invalid cursor", "cursor")],
         ) from error
 
 

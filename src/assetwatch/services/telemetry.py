@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from assetwatch.domain import (
+    FieldError,
     InvalidInput,
     LatestPoint,
     NotFound,
@@ -49,11 +50,9 @@ async def ingest(
         raise InvalidInput(
             f"unknown signal ids: {sorted(unknown)}; nothing was written",
             [
-                {
-                    "loc": ["body", "points", index, "signal_id"],
-                    "msg": f"unknown signal {signal_id}",
-                    "type": "unknown_signal",
-                }
+                FieldError(
+                    ("points", index, "signal_id"), f"unknown signal {signal_id}", "unknown_signal"
+                )
                 for index, signal_id in points.first_index_of_each(unknown)
             ],
         )
@@ -93,7 +92,7 @@ async def readings(
         if position.descending != descending:
             raise InvalidInput(
                 "the cursor belongs to a listing in the other order",
-                [{"loc": ["query", "cursor"], "msg": "order mismatch", "type": "cursor"}],
+                [FieldError(("cursor",), "order mismatch", "cursor")],
             )
         # Resume strictly after the last point served: it narrows the range's open side.
         if descending:
@@ -123,7 +122,7 @@ def _just_after(ts: datetime, start: datetime | None) -> datetime:
     except OverflowError as error:  # only a forged cursor points past the end of time
         raise InvalidInput(
             "the cursor is not valid: pass back next_cursor exactly as received",
-            [{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "cursor"}],
+            [FieldError(("cursor",), "invalid cursor", "cursor")],
         ) from error
     return following if start is None else max(start, following)
 
