@@ -61,11 +61,20 @@ class PooledConnection(AsyncConnection[TupleRow]):
             await super().close()  # unusable: the pool discards it and makes a new one
         await lender.putconn(self)  # a broken one is discarded and replaced there
 
+    notice_callbacks: frozenset[Callable[..., Any]] = frozenset()  # those added, once each
+
     def add_notice_handler(self, callback: Callable[..., Any]) -> None:
         # SQLAlchemy registers its notice logger each time it "connects", which on a shared
-        # pool is every checkout: keep one copy, not one per request.
-        if callback not in self._notice_handlers:
-            super().add_notice_handler(callback)
+        # pool is every checkout: keep one copy, not one per request. The record is this
+        # class's own: psycopg's public API cannot tell whether a callback is registered.
+        if callback in self.notice_callbacks:
+            return
+        super().add_notice_handler(callback)
+        self.notice_callbacks = self.notice_callbacks | {callback}
+
+    def remove_notice_handler(self, callback: Callable[..., Any]) -> None:
+        super().remove_notice_handler(callback)
+        self.notice_callbacks = self.notice_callbacks - {callback}
 
 
 class ConnectionPool(AsyncConnectionPool[PooledConnection]):
