@@ -1,6 +1,6 @@
 """In-process CPU of the last-100 read, assetwatch against the floor, with no database in the way.
 
-    python loadtest/bench/inprocess.py [--batches 30] [--batch 200] [--profile]
+    python -m loadtest.bench.inprocess [--batches 30] [--batch 200] [--profile]
 
 Both apps are started on an embedded PostgreSQL (a temporary one) and called with raw ASGI
 messages, no sockets. Their pools are then replaced by one that answers every statement with
@@ -29,13 +29,9 @@ from typing import Any
 
 import psycopg
 from fastapi import FastAPI
+from loadtest.bench.servers import prepare_database
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from loadtest.bench.run import prepare_database  # noqa: E402
-
-from assetwatch.embedded_db import embedded_postgres  # noqa: E402
+from assetwatch.embedded_db import embedded_postgres
 
 POINTS = 500
 
@@ -160,7 +156,8 @@ def main() -> int:
         tempfile.TemporaryDirectory() as tmp,
         embedded_postgres(Path(tmp), cleanup="delete") as url,
     ):
-        key, signals, organization = prepare_database(url, dict(os.environ))
+        tenant = prepare_database(url, dict(os.environ))
+        key, signals, organization = tenant.key, tenant.signals, tenant.organization_id
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute(
                 "INSERT INTO measurements (signal_id, ts, value) SELECT %s,"

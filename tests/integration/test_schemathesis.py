@@ -10,9 +10,8 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from loadtest.live_server import LiveServer, live_server
 from schemathesis import Case, checks
-
-from tests.live_server import LiveServer, live_server
 
 MAX_EXAMPLES = 15
 # Not `positive_data_acceptance`: cursors are opaque strings in the document, and a random
