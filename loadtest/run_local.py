@@ -1,6 +1,6 @@
 """`make loadtest` without HOST: serve locally (fresh embedded PostgreSQL), load it, gate it.
 
-    python loadtest/run_local.py --users 20 --spawn-rate 5 --duration 60s [--reports DIR]
+    python -m loadtest.run_local --users 20 --spawn-rate 5 --duration 60s [--reports DIR]
 
 Starts `assetwatch serve` on a free port, makes an admin key, runs Locust headless against it
 (CSV + HTML reports), stops the server, and exits with the SLO check's code.
@@ -12,10 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.live_server
+from loadtest.live_server import live_server
 
-from tests.live_server import live_server  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(

@@ -16,7 +16,7 @@ ifneq ($(filter command line environment,$(origin HOST)),)
 		-t $(DURATION) --csv $(REPORTS)/run --html $(REPORTS)/report.html --only-summary --stop-timeout 5
 	$(RUN) python loadtest/slo_check.py $(REPORTS)/run
 else
-	$(RUN) python loadtest/run_local.py --users $(USERS) --spawn-rate $(SPAWN_RATE) --duration $(DURATION) --reports $(REPORTS)
+	$(RUN) python -m loadtest.run_local --users $(USERS) --spawn-rate $(SPAWN_RATE) --duration $(DURATION) --reports $(REPORTS)
 endif
 
 # Benchmark: assetwatch against the raw floor (its own SQL behind a bare FastAPI/psycopg app) on
@@ -30,7 +30,7 @@ BENCH_ARGS ?=
 
 bench: install ## assetwatch vs the raw floor (ingest, last-100 read): max rate, p99 at 70 %; writes docs/benchmarks.md
 	@command -v wrk >/dev/null || echo 'wrk not installed: using the asyncio client (apt-get install wrk for lower client overhead)'
-	timeout 900 $(RUN) python loadtest/bench/run.py --seconds $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS) --workers $(BENCH_WORKERS) --out $(BENCH_OUT) $(BENCH_ARGS)
+	timeout 900 $(RUN) python -m loadtest.bench.run --seconds $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS) --workers $(BENCH_WORKERS) --out $(BENCH_OUT) $(BENCH_ARGS)
 
 # Storage at scale: N points as rows, then as segments after the worker, in one run on a
 # throw-away embedded PostgreSQL; rewrites docs/benchmarks-scale.md. Not part of `make test`.

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.live_server import live_server
+from loadtest.live_server import live_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASES = "examples,coverage,fuzzing,stateful"

@@ -1,6 +1,6 @@
 """In-process CPU of the last-100 read, assetwatch against the floor, with no database in the way.
 
-    python loadtest/bench/inprocess.py [--batches 30] [--batch 200] [--profile]
+    python -m loadtest.bench.inprocess [--batches 30] [--batch 200] [--profile]
 
 Both apps are started on an embedded PostgreSQL (a temporary one) and called with raw ASGI
 messages, no sockets. Their pools are then replaced by one that answers every statement with
@@ -23,18 +23,15 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from fastapi import FastAPI
+from loadtest.bench.servers import prepare_database
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from loadtest.bench.run import prepare_database  # noqa: E402
-
-from assetwatch.embedded_db import embedded_postgres  # noqa: E402
+from assetwatch.embedded_db import embedded_postgres
 
 POINTS = 500
 
@@ -106,6 +103,7 @@ async def measure(url: str, key: str, signal: int, organization: int, args: Any)
 
     from assetwatch.api.app import create_app
     from assetwatch.config import Settings
+    from assetwatch.db.telemetry_store import SqlTelemetryStore
 
     assetwatch = create_app(Settings(database_url=url, log_level="WARNING"))
     floor = floor_app.app
@@ -115,8 +113,11 @@ async def measure(url: str, key: str, signal: int, organization: int, args: Any)
             (signal,),
         ).fetchall()
     async with assetwatch.router.lifespan_context(assetwatch), floor.router.lifespan_context(floor):
-        await assetwatch.state.connections.wait(timeout=30)
-        assetwatch.state.connections = floor.state.pool = _Rows(list(rows))
+        runtime = assetwatch.state.runtime
+        await runtime.database.pool.wait(timeout=30)
+        answers = _Rows(list(rows))
+        assetwatch.state.runtime = replace(runtime, telemetry=SqlTelemetryStore(answers))
+        floor.state.pool = answers
         calls = {
             "floor": _caller(floor, f"/floor/signals/{signal}/last100", b"", key),
             "assetwatch": _caller(
@@ -155,7 +156,8 @@ def main() -> int:
         tempfile.TemporaryDirectory() as tmp,
         embedded_postgres(Path(tmp), cleanup="delete") as url,
     ):
-        key, signals, organization = prepare_database(url, dict(os.environ))
+        tenant = prepare_database(url, dict(os.environ))
+        key, signals, organization = tenant.key, tenant.signals, tenant.organization_id
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute(
                 "INSERT INTO measurements (signal_id, ts, value) SELECT %s,"

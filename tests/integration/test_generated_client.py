@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.live_server import LiveServer, live_server
+from loadtest.live_server import LiveServer, live_server
 
 GENERATOR = "openapi-python-client==0.29.1"
 CONSUMER = Path(__file__).resolve().parents[1] / "generated_client.py"

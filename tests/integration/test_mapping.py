@@ -1,14 +1,25 @@
 """Imperative mapping of the Pydantic domain classes, on real PostgreSQL through AsyncSession."""
 
+import importlib.metadata
+import tomllib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
-from sqlalchemy import func, insert, select
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import base as orm_base
+from sqlalchemy.orm.state import InstanceState
 
 from assetwatch.db import tables
-from assetwatch.db.mappers import clear_mappers, start_mappers
+from assetwatch.db.mappers import (
+    PYDANTIC_VERSION,
+    SQLALCHEMY_VERSION,
+    STATE_ATTR,
+    clear_mappers,
+    start_mappers,
+)
 from assetwatch.domain import ApiKey, Asset, Organization, Role, Signal
 
 Factory = async_sessionmaker[AsyncSession]
@@ -190,3 +201,50 @@ def test_clear_mappers_restores_the_classes_exactly() -> None:
         start_mappers()
         start_mappers()  # idempotent
     assert {cls: set(vars(cls)) for cls in before} == {cls: set(b) for cls, b in before.items()}
+
+
+def _pinned_to_its_minor(package: str, minor: str) -> None:
+    """The installed version is of `minor`, and pyproject.toml admits no other minor."""
+    installed = importlib.metadata.version(package)
+    assert installed.startswith(f"{minor}."), (package, installed)
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    pin = next(
+        d for d in pyproject["project"]["dependencies"] if d.split(">=")[0].split("[")[0] == package
+    )
+    lowest, above = pin.split(">=", 1)[1].split(",<")
+    major, minor_number = minor.split(".")
+    assert above == f"{major}.{int(minor_number) + 1}", pin
+    assert lowest.startswith(f"{minor}."), pin
+
+
+def test_the_internals_the_mapping_relies_on_hold() -> None:
+    """What db/mappers.py relies on in SQLAlchemy and Pydantic (listed there): fails loudly on
+    an upgrade that changes one, before the behaviours above fail in subtler ways."""
+    _pinned_to_its_minor("sqlalchemy", SQLALCHEMY_VERSION)
+    _pinned_to_its_minor("pydantic", PYDANTIC_VERSION)
+
+    # SQLAlchemy: the state's attribute name and constructor, collection adapters.
+    assert orm_base.DEFAULT_STATE_ATTR == STATE_ATTR
+    signal = Signal(name="rpm")
+    manager = orm_base.manager_of_class(Signal)
+    state = manager._state_constructor(signal, manager)
+    assert isinstance(state, InstanceState)
+    assert state.obj() is signal
+    asset = Asset(name="Tractor", signals=[Signal(name="rpm")])  # Pydantic stores a plain list
+    added = inspect(asset).attrs.signals.history.added  # the state, made: the list adopted
+    assert hasattr(asset.signals, "_sa_adapter")  # through manager[key].impl.set
+    assert [s.name for s in added] == ["rpm"]
+
+    # Pydantic: new __dict__ on __init__ and on a validated assignment; its three slots.
+    class Plain(BaseModel):
+        model_config = ConfigDict(validate_assignment=True)
+        value: int
+
+    plain = Plain(value=1)
+    before = plain.__dict__
+    plain.value = 2
+    assert plain.__dict__ is not before
+    slots = {"__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"}
+    assert slots <= set(BaseModel.__slots__)
+    bare = Plain.__new__(Plain)
+    assert not any(hasattr(bare, slot) for slot in slots)

@@ -417,6 +417,8 @@ async def test_only_the_statements_marked_generic_are_prepared(connection: Async
             ("asset rollups", telemetry_reads.ASSET_ROLLUPS),
             ("ingest", queries.INGEST),
             ("latest", queries.LATEST),
+            ("signal exists", queries.SIGNAL_EXISTS),
+            ("asset exists", queries.ASSET_EXISTS),
         ]
         if statement.generic
     }

@@ -10,9 +10,9 @@ prints; `make fuzz` runs the same with a larger budget.
 from collections.abc import Iterator
 
 import pytest
+from loadtest.live_server import LiveServer, live_server
 
 from tests.fuzz import run_schemathesis
-from tests.live_server import LiveServer, live_server
 
 MAX_EXAMPLES = 10
 SEED = 20261207

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-
-from tests.live_server import live_server
+from loadtest.live_server import live_server
 
 TIMEOUT = 30.0
 

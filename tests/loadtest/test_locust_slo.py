@@ -2,20 +2,14 @@
 loadtest`: the locustfile, its setup on an empty deployment and the gate run on every CI."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from loadtest.live_server import live_server
 
-from tests.live_server import live_server
+from loadtest import run_local, slo_check
 
 pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "loadtest"))
-
-import run_local  # noqa: E402
-import slo_check  # noqa: E402
 
 # Light load, so that on a 2-core CI machine shared by Locust, the server and PostgreSQL the
 # gate measures the service rather than the machine; `make loadtest` applies real load.

@@ -38,7 +38,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
             pytest.fail("SMOKE_API_KEY must hold a writer or admin key for the target")
         yield Target(base_url.rstrip("/"), api_key)
         return
-    from tests.live_server import live_server  # only when no deployment is given
+    from loadtest.live_server import live_server  # only when no deployment is given
 
     with live_server() as server:
         yield Target(server.base_url, server.admin_key)

@@ -1,5 +1,7 @@
 """In-memory implementations of `assetwatch.services.ports`, for unit tests.
 
+As in `assetwatch.db`, the unit of work holds the aggregates (and rolls them back when left
+without a commit) while telemetry has a store of its own whose writes no unit of work undoes.
 They keep the same rules the database enforces (ids, case-insensitive unique names, cascades,
 tenancy), so a service tested against them behaves the same against PostgreSQL. Every method that
 takes an organisation id, or stores an entity that has one, refuses a missing one (`tenant`): a
@@ -27,7 +29,7 @@ from assetwatch.domain import (
 )
 from assetwatch.domain.readings import BUCKET_ORIGIN
 from assetwatch.services.auth import Principal
-from assetwatch.services.ports import UnitOfWork
+from assetwatch.services.ports import TelemetryStore, UnitOfWork
 
 _NAME_TAKEN = "a resource with that name already exists"
 
@@ -199,13 +201,14 @@ def _utc(ts: datetime) -> datetime:
     return ts.astimezone(UTC)
 
 
-class FakeMeasurementRepository:
-    """The rules of `assetwatch.db.queries`: upsert by (signal, ts), latest point only forward,
-    half-open ranges, buckets aligned on `BUCKET_ORIGIN` like `date_bin`."""
+class FakeTelemetryStore:
+    """The rules of `assetwatch.db.telemetry_store`: upsert by (signal, ts), latest point only
+    forward, half-open ranges, buckets aligned on `BUCKET_ORIGIN` like `date_bin`; each call
+    takes effect at once (no unit of work), a batch with an unknown signal not at all."""
 
     def __init__(self, store: FakeStore) -> None:
         self.store = store
-        self.writes = 0  # statements: the real repository writes a batch in one
+        self.writes = 0  # statements: the real store writes a batch in one
 
     async def write(self, organization_id: int, points: Points) -> set[int]:
         self.writes += 1
@@ -309,9 +312,18 @@ class FakeMeasurementRepository:
             if s.id is not None
         ]
 
+    async def signal_exists(self, organization_id: int, signal_id: int) -> bool:
+        return signal_id in self._owned(organization_id)
+
+    async def asset_exists(self, organization_id: int, asset_id: int) -> bool:
+        tenant(organization_id)
+        asset = self.store.assets.get(asset_id)
+        return asset is not None and asset.organization_id == organization_id
+
 
 class FakeUnitOfWork:
-    """Like the real one: leaving the block without `commit()` undoes the unit's changes."""
+    """Like the real one: leaving the block without `commit()` undoes the unit's changes to the
+    aggregates."""
 
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store or FakeStore()
@@ -319,7 +331,6 @@ class FakeUnitOfWork:
         self.api_keys = FakeApiKeyRepository(self.store)
         self.assets = FakeAssetRepository(self.store)
         self.signals = FakeSignalRepository(self.store)
-        self.measurements = FakeMeasurementRepository(self.store)
         self.commits = 0
         self._snapshot: dict[str, object] | None = None
 
@@ -364,6 +375,10 @@ def _check_unique(keys: Iterable[Hashable]) -> None:
 def _conforms(uow: FakeUnitOfWork) -> UnitOfWork:
     """mypy checks that the fake satisfies the protocol the services use."""
     return uow
+
+
+def _conforms_too(store: FakeTelemetryStore) -> TelemetryStore:
+    return store
 
 
 # --- test data -----------------------------------------------------------------------------------
@@ -413,6 +428,7 @@ class World:
     "Rival" with signal "temp". Ids only: objects read from the store go stale on a rollback."""
 
     uow: FakeUnitOfWork
+    telemetry: FakeTelemetryStore  # on the same store as `uow`
     org: int
     other_org: int
     asset_id: int
@@ -444,4 +460,14 @@ async def build_world() -> World:
     ids = [mine.id, *(s.id for s in mine.signals), theirs.id, *(s.id for s in theirs.signals)]
     assert all(i is not None for i in ids)
     asset_id, temp_id, fuel_id, other_asset_id, other_signal_id = (i or 0 for i in ids)
-    return World(uow, org, other_org, asset_id, temp_id, fuel_id, other_asset_id, other_signal_id)
+    return World(
+        uow,
+        FakeTelemetryStore(uow.store),
+        org,
+        other_org,
+        asset_id,
+        temp_id,
+        fuel_id,
+        other_asset_id,
+        other_signal_id,
+    )

@@ -69,7 +69,7 @@ def test_timestamps_beyond_the_allowed_skew_are_located() -> None:
     stamps = [now + timedelta(minutes=5), now + timedelta(minutes=6), now]  # 5 min: the limit
     points = Points.of(Measurement(signal_id=1, ts=ts, value=1) for ts in stamps)
     errors = points.future_errors(now)
-    assert [(e["loc"][2], e["type"]) for e in errors] == [(1, "future_timestamp")]
+    assert [(e.field, e.type) for e in errors] == [(("points", 1, "ts"), "future_timestamp")]
 
 
 def test_measurement_timestamps_are_held_in_utc() -> None:

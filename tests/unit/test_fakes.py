@@ -15,7 +15,14 @@ from assetwatch.domain import Asset, Points, Role
 from assetwatch.domain.api_keys import issue_key
 from assetwatch.services import api_keys, assets, retention, telemetry
 from assetwatch.services.auth import KeyCache
-from tests.unit.fakes import FakeUnitOfWork, World, build_world, principal, state
+from tests.unit.fakes import (
+    FakeTelemetryStore,
+    FakeUnitOfWork,
+    World,
+    build_world,
+    principal,
+    state,
+)
 
 # A value for every other parameter a repository method takes, by name.
 _ARGUMENTS: dict[str, Any] = {
@@ -36,8 +43,10 @@ _ARGUMENTS: dict[str, Any] = {
 }
 
 
-def _methods_taking_an_organisation(uow: FakeUnitOfWork) -> dict[str, Callable[..., Any]]:
-    repositories = [uow.organizations, uow.api_keys, uow.assets, uow.signals, uow.measurements]
+def _methods_taking_an_organisation(
+    uow: FakeUnitOfWork, telemetry: FakeTelemetryStore
+) -> dict[str, Callable[..., Any]]:
+    repositories = [uow.organizations, uow.api_keys, uow.assets, uow.signals, telemetry]
     return {
         f"{type(repository).__name__}.{name}": method
         for repository in repositories
@@ -51,20 +60,21 @@ async def world() -> World:
     return await build_world()
 
 
-METHODS = sorted(_methods_taking_an_organisation(FakeUnitOfWork()))
+_UOW = FakeUnitOfWork()
+METHODS = sorted(_methods_taking_an_organisation(_UOW, FakeTelemetryStore(_UOW.store)))
 
 
 def test_every_repository_method_taking_an_organisation_is_checked() -> None:
-    # At least: organisations 1, keys 2, assets 3, signals 3, measurements 4 (a new method is
+    # At least: organisations 1, keys 2, assets 3, signals 3, telemetry 7 (a new method is
     # found by its parameter, and needs a value for its other parameters in `_ARGUMENTS`).
-    assert len(METHODS) >= 13, METHODS
+    assert len(METHODS) >= 16, METHODS
 
 
 @pytest.mark.parametrize("name", METHODS)
 async def test_every_repository_method_refuses_a_missing_organisation(
     world: World, name: str
 ) -> None:
-    method = _methods_taking_an_organisation(world.uow)[name]
+    method = _methods_taking_an_organisation(world.uow, world.telemetry)[name]
     parameters = list(inspect.signature(method).parameters)
     arguments = {p: _ARGUMENTS[p] for p in parameters if p != "organization_id"}
     with pytest.raises(TypeError, match="organisation id is required"):
@@ -103,23 +113,32 @@ USE_CASES: dict[str, UseCase] = {
     "list keys": lambda w, c: api_keys.list_keys(w.uow, c, cursor=None, limit=10),
     "revoke key": lambda w, c: api_keys.revoke_key(w.uow, c, max(w.store.api_keys), KeyCache(1)),
     "ingest": lambda w, c: telemetry.ingest(
-        w.uow,
+        w.telemetry,
         c,
         Points([w.temp_id], [datetime(2026, 11, 1, tzinfo=UTC)], [1.0]),
         max_future=timedelta(minutes=5),
     ),
     "readings": lambda w, c: telemetry.readings(
-        w.uow, c, w.temp_id, start=None, end=None, descending=False, limit=10, cursor=None
+        w.telemetry, c, w.temp_id, start=None, end=None, descending=False, limit=10, cursor=None
     ),
     "rollups": lambda w, c: telemetry.rollups(
-        w.uow,
+        w.telemetry,
         c,
         w.temp_id,
         bucket="1h",
         start=datetime(2026, 11, 1, tzinfo=UTC),
         end=datetime(2026, 11, 2, tzinfo=UTC),
     ),
-    "latest": lambda w, c: telemetry.latest(w.uow, c, w.asset_id),
+    "asset rollups": lambda w, c: telemetry.asset_rollups(
+        w.telemetry,
+        c,
+        w.asset_id,
+        bucket="1h",
+        start=datetime(2026, 11, 1, tzinfo=UTC),
+        end=datetime(2026, 11, 2, tzinfo=UTC),
+        signal_ids=None,
+    ),
+    "latest": lambda w, c: telemetry.latest(w.telemetry, c, w.asset_id),
     "get retention": lambda w, c: retention.get_retention(w.uow, c, 90),
     "set retention": lambda w, c: retention.set_retention(w.uow, c, 7, default_days=90),
 }

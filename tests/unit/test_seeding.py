@@ -10,7 +10,13 @@ import pytest
 
 from assetwatch.domain import InvalidInput, NotFound, Role
 from assetwatch.services import seed_demo, seed_files, seed_scan, seeding
-from tests.unit.fakes import FakeUnitOfWork, seed_asset, seed_organization, state
+from tests.unit.fakes import (
+    FakeTelemetryStore,
+    FakeUnitOfWork,
+    seed_asset,
+    seed_organization,
+    state,
+)
 
 SKEW = timedelta(minutes=5)
 T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)  # on the hour
@@ -91,10 +97,16 @@ async def uow() -> FakeUnitOfWork:
 
 
 async def run(
-    uow: FakeUnitOfWork, *paths: Path, slug: str = "acme", **options: Any
+    uow: FakeUnitOfWork,
+    *paths: Path,
+    slug: str = "acme",
+    store: FakeTelemetryStore | None = None,
+    **options: Any,
 ) -> seeding.SeedReport:
+    """Seed through `uow` and a telemetry store on the same data (`store`, or a new one)."""
     options.setdefault("now", NOW)
-    return await seeding.seed(uow, slug, list(paths), max_future=SKEW, **options)
+    store = store or FakeTelemetryStore(uow.store)
+    return await seeding.seed(uow, store, slug, list(paths), max_future=SKEW, **options)
 
 
 def signal_id(uow: FakeUnitOfWork, asset: str, signal: str) -> int:
@@ -224,19 +236,20 @@ async def test_another_organisations_assets_are_not_seen(
     assert "points.csv:2: unknown asset 'Pump'" in message
 
 
-async def test_points_go_in_batches_each_its_own_transaction(
+async def test_points_go_in_batches_each_its_own_statement(
     uow: FakeUnitOfWork, tmp_path: Path
 ) -> None:
     progress = Recorder()
     rows = [f"Soil Node,soil_moisture,{iso(T0 + timedelta(minutes=n))},{n}" for n in range(5)]
     files = [write_catalogue(tmp_path, CATALOGUE), write_csv(tmp_path, rows)]
     commits = uow.commits
+    store = FakeTelemetryStore(uow.store)
 
-    report = await run(uow, *files, batch_size=2, progress=progress)
+    report = await run(uow, *files, batch_size=2, progress=progress, store=store)
 
     assert (report.batches, report.points_written) == (3, 5)
-    assert uow.measurements.writes == 3
-    assert uow.commits - commits == 1 + 3  # the catalogue, then one per batch
+    assert store.writes == 3  # one atomic statement a batch
+    assert uow.commits - commits == 1  # the catalogue
     assert (progress.total, progress.advances) == (5, [2, 2, 1])
 
 
@@ -436,7 +449,8 @@ async def test_the_demo_is_created_once_with_an_admin_key(tmp_path: Path) -> Non
     uow = FakeUnitOfWork()
     files = [write_catalogue(tmp_path, CATALOGUE), write_csv(tmp_path, week_rows())]
 
-    demo = await seed_demo.bootstrap_demo(uow, files, max_future=SKEW, now=NOW)
+    store = FakeTelemetryStore(uow.store)
+    demo = await seed_demo.bootstrap_demo(uow, store, files, max_future=SKEW, now=NOW)
 
     assert demo is not None
     org = await uow.organizations.get_by_slug("demo")
@@ -448,7 +462,7 @@ async def test_the_demo_is_created_once_with_an_admin_key(tmp_path: Path) -> Non
     assert NOW - timedelta(minutes=10) < T0 + timedelta(minutes=55) + demo.report.shift <= NOW
 
     before = state(uow.store)
-    assert await seed_demo.bootstrap_demo(uow, files, max_future=SKEW, now=NOW) is None
+    assert await seed_demo.bootstrap_demo(uow, store, files, max_future=SKEW, now=NOW) is None
     assert state(uow.store) == before
 
 

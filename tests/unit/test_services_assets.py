@@ -173,7 +173,7 @@ async def test_an_invalid_patch_is_refused_and_the_asset_stays_as_it_was(
         await assets.update_asset(world.uow, world.caller(), world.asset_id, changes)
 
     assert caught.value.errors
-    assert {tuple(e["loc"][:2]) for e in caught.value.errors} == {("body", field)}
+    assert {e.field[0] for e in caught.value.errors} == {field}
     assert state(world.store) == before
     fresh = await assets.get_asset(world.uow, world.caller(), world.asset_id)
     assert (fresh.name, fresh.kind, fresh.updated_at) == ("Tractor", "tractor", LONG_AGO)
@@ -208,10 +208,10 @@ async def test_renaming_onto_another_organisations_asset_name_is_allowed(world: 
 
 
 async def test_deleting_an_asset_takes_its_signals_and_measurements_with_it(world: World) -> None:
-    await world.uow.measurements.write(
+    await world.telemetry.write(
         world.org, Points.of([Measurement(signal_id=world.temp_id, ts=T0, value=1.0)])
     )
-    await world.uow.measurements.write(
+    await world.telemetry.write(
         world.other_org, Points.of([Measurement(signal_id=world.other_signal_id, ts=T0, value=2.0)])
     )
 
@@ -306,7 +306,7 @@ async def test_an_invalid_signal_patch_is_refused_and_the_signal_stays_as_it_was
     before = state(world.store)
     with pytest.raises(InvalidInput) as caught:
         await assets.update_signal(world.uow, world.caller(), world.temp_id, changes)
-    assert {tuple(e["loc"][:2]) for e in caught.value.errors} == {("body", field)}
+    assert {e.field[0] for e in caught.value.errors} == {field}
     assert state(world.store) == before
 
 
@@ -323,7 +323,7 @@ async def test_renaming_a_signal_onto_a_siblings_name_in_any_case_is_a_conflict(
 async def test_deleting_a_signal_takes_its_measurements_and_leaves_its_siblings(
     world: World,
 ) -> None:
-    await world.uow.measurements.write(
+    await world.telemetry.write(
         world.org,
         Points.of(
             [

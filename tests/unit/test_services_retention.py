@@ -67,7 +67,7 @@ async def test_days_out_of_range_are_invalid_and_nothing_changes(world: World, d
     before = state(world.store)
     with pytest.raises(InvalidInput) as raised:
         await retention.set_retention(world.uow, world.caller(), days, default_days=None)
-    assert raised.value.errors[0]["loc"] == ["body", "days"]
+    assert raised.value.errors[0].field == ("days",)
     assert state(world.store) == before
 
 

@@ -1,4 +1,4 @@
-"""The application factory and its lifespan (mappers, the pool and the engine on it)."""
+"""The application factory and its lifespan, which opens the runtime `bootstrap` builds."""
 
 import gc
 from collections.abc import AsyncIterator
@@ -16,12 +16,9 @@ from assetwatch.api.openapi import install_document, operation_id
 from assetwatch.api.problems import install_problem_handlers
 from assetwatch.api.routes import api_keys, assets, health, retention, signals, telemetry
 from assetwatch.api.routes.web import install_web
+from assetwatch.bootstrap import bootstrap
 from assetwatch.config import Settings, get_settings
-from assetwatch.db.engine import create_database, create_session_factory
-from assetwatch.db.mappers import start_mappers
-from assetwatch.db.migrations import head_revisions
-from assetwatch.observability import configure_logging, count_statements_of
-from assetwatch.services.auth import KeyCache
+from assetwatch.observability import configure_logging
 
 DESCRIPTION = """
 Organisations register **assets**; each asset has named **signals**; devices push timestamped
@@ -35,20 +32,16 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        start_mappers()
-        database = create_database(settings, database_url)
-        count_statements_of(database.engine.sync_engine)
-        await database.open()
-        app.state.database = database
-        app.state.session_factory = create_session_factory(database.engine)
-        app.state.connections = database.pool  # where the hot paths borrow a connection
+        runtime = bootstrap(settings, database_url=database_url)
+        await runtime.open()
+        app.state.runtime = runtime  # what the dependencies and routes take (api/deps.py)
         # Everything built so far lives as long as the process: out of the collector's sight, a
         # full collection (which an ingest batch's thousands of objects set off) no longer walks it.
         gc.freeze()
         try:
             yield
         finally:
-            await database.close()
+            await runtime.close()
 
     app = FastAPI(
         # FastAPI's native OpenTelemetry is unused here (no providers): switching it off spares
@@ -65,9 +58,6 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.head_revisions = head_revisions()
-    app.state.key_cache = KeyCache(settings.key_cache_ttl_seconds)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:  # off unless configured

@@ -1,9 +1,9 @@
-"""Request dependencies: the unit of work and the authenticated caller.
+"""Request dependencies: the runtime's ports and the authenticated caller.
 
-`Uow` runs a use case's aggregates in one transaction; its hot-path statements (ingest, reads)
-each run on a pooled connection in autocommit (db/unit_of_work.py). The hot telemetry routes
-take both through one dependency, `Authorized`: each dependency FastAPI solves adds to every
-request's CPU, and the caller's lookup needs a unit of work anyway.
+Everything comes from the `Runtime` the lifespan built (`assetwatch.bootstrap`). `Uow` runs a
+use case's aggregates in one transaction; the hot telemetry routes take the caller and the
+telemetry store through one dependency, `Authorized`: each dependency FastAPI solves adds to
+every request's CPU.
 """
 
 from dataclasses import dataclass
@@ -14,28 +14,32 @@ from fastapi.security import HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.types import Scope
 
-from assetwatch.db.unit_of_work import SqlUnitOfWork
+from assetwatch.bootstrap import Runtime
 from assetwatch.services.auth import KeyCache, Principal, authenticate
-from assetwatch.services.ports import UnitOfWork
+from assetwatch.services.ports import TelemetryStore, UnitOfWork
+
+
+def runtime_of(request: Request) -> Runtime:
+    """The runtime the app's lifespan opened."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 # `async def` although they await nothing: FastAPI runs a plain `def` dependency in a thread pool.
 async def get_uow(request: Request) -> UnitOfWork:
-    state = request.app.state
-    return SqlUnitOfWork(state.session_factory, state.connections)
+    return runtime_of(request).unit_of_work()
 
 
 async def get_key_cache(request: Request) -> KeyCache:
-    cache: KeyCache = request.app.state.key_cache
-    return cache
+    return runtime_of(request).key_cache
 
 
 @dataclass(frozen=True, slots=True)
 class _Authorized:
-    """Who is calling, and the unit of work the request acts through (see `Authorized`)."""
+    """Who is calling, and the telemetry store the request acts on (see `Authorized`)."""
 
     caller: Principal
-    uow: UnitOfWork
+    telemetry: TelemetryStore
 
 
 def _bearer_token(scope: Scope) -> str | None:
@@ -50,24 +54,25 @@ def _bearer_token(scope: Scope) -> str | None:
 class _BearerKey(HTTPBearer):
     """The caller, from `Authorization: Bearer <key>`, in one dependency: being an `HTTPBearer`
     it still declares the bearer scheme in OpenAPI, without a sub-dependency to solve on every
-    request. With `with_uow`, the caller comes with the unit of work it was looked up through."""
+    request. With `with_telemetry`, the caller comes with the telemetry store."""
 
-    def __init__(self, *, with_uow: bool) -> None:
+    def __init__(self, *, with_telemetry: bool) -> None:
         super().__init__(
             scheme_name="HTTPBearer",
             auto_error=False,
             description="an API key: `Authorization: Bearer aw_<prefix>_<secret>`",
         )
-        self.with_uow = with_uow
+        self.with_telemetry = with_telemetry
 
     async def __call__(self, request: Request) -> Principal | _Authorized:  # type: ignore[override]
-        uow = await get_uow(request)
-        caller = await authenticate(uow, await get_key_cache(request), _bearer_token(request.scope))
+        runtime = runtime_of(request)
+        token = _bearer_token(request.scope)
+        caller = await authenticate(runtime.unit_of_work(), runtime.key_cache, token)
         request.scope.setdefault("state", {})["organization_id"] = caller.organization_id  # log
-        return _Authorized(caller, uow) if self.with_uow else caller
+        return _Authorized(caller, runtime.telemetry) if self.with_telemetry else caller
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
-Caller = Annotated[Principal, Depends(_BearerKey(with_uow=False))]
-Authorized = Annotated[_Authorized, Depends(_BearerKey(with_uow=True))]
+Caller = Annotated[Principal, Depends(_BearerKey(with_telemetry=False))]
+Authorized = Annotated[_Authorized, Depends(_BearerKey(with_telemetry=True))]
 Cache = Annotated[KeyCache, Depends(get_key_cache)]

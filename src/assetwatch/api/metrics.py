@@ -8,7 +8,6 @@ files. The pool gauges are read at scrape time from the answering process.
 import os
 import platform
 from collections.abc import Iterable
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
@@ -23,9 +22,10 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from psycopg_pool import AsyncConnectionPool
 
 from assetwatch import __version__
+from assetwatch.api.deps import runtime_of
+from assetwatch.bootstrap import Runtime
 
 REQUEST_DURATION = Histogram(
     "assetwatch_http_request_duration_seconds",
@@ -52,18 +52,17 @@ BUILD_INFO.labels(__version__, platform.python_version()).set(1)
 class PoolCollector(Collector):
     """The process's connection pool, read when scraped."""
 
-    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
-        self.pool = pool
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
-        stats = self.pool.get_stats()
-        size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
+        stats = self.runtime.database.pool_stats()
         for name, doc, value in (
-            ("size", "configured pool size (connections kept open)", self.pool.min_size),
-            ("max_size", "most connections the pool may open", self.pool.max_size),
-            ("checked_out", "connections in use", size - idle),
-            ("overflow", "connections beyond the pool size", max(size - self.pool.min_size, 0)),
-            ("waiting", "requests waiting for a connection", stats.get("requests_waiting", 0)),
+            ("size", "configured pool size (connections kept open)", stats.size),
+            ("max_size", "most connections the pool may open", stats.max_size),
+            ("checked_out", "connections in use", stats.checked_out),
+            ("overflow", "connections beyond the pool size", stats.overflow),
+            ("waiting", "requests waiting for a connection", stats.waiting),
         ):
             family = GaugeMetricFamily(f"assetwatch_db_pool_{name}", f"DB pool: {doc}")
             family.add_metric([], value)
@@ -94,6 +93,6 @@ router = APIRouter(tags=["health"])
 )
 async def metrics(request: Request) -> Response:
     pool = CollectorRegistry(auto_describe=False)
-    pool.register(PoolCollector(request.app.state.database.pool))
+    pool.register(PoolCollector(runtime_of(request)))
     output = generate_latest(_application_registry()) + generate_latest(pool)
     return Response(output, media_type=CONTENT_TYPE_LATEST)

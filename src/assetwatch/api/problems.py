@@ -4,12 +4,10 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assetwatch.api.routing import allowed_methods
@@ -17,9 +15,11 @@ from assetwatch.domain import (
     AuthenticationFailed,
     Conflict,
     DomainError,
+    FieldError,
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StoreUnavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -82,13 +82,25 @@ def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+# Methods whose input is the query string: a rule's field on any other request is in its body.
+_QUERY_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+
+
+def located(errors: list[FieldError], method: str) -> list[dict[str, Any]]:
+    """A use case's field errors as HTTP locations, the way FastAPI locates its own: `("bucket",)`
+    on a GET is `["query", "bucket"]`, `("points", 3, "ts")` on a POST `["body", "points", 3,
+    "ts"]`. The domain names the field; only here is it known where the request carried it."""
+    source = "query" if method in _QUERY_METHODS else "body"
+    return [{"loc": [source, *e.field], "msg": e.msg, "type": e.type} for e in errors]
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status, slug = next(
         (v for cls, v in _DOMAIN_STATUS.items() if isinstance(exc, cls)), (400, "bad-request")
     )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    errors = exc.errors if isinstance(exc, InvalidInput) else None
+    errors = located(exc.errors, request.method) if isinstance(exc, InvalidInput) else None
     return problem(status, exc.detail, type_=PROBLEM_BASE + slug, errors=errors, headers=headers)
 
 
@@ -122,7 +134,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """Lost connections, pool exhaustion, statement timeouts: the caller may retry shortly."""
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    cause = exc.__cause__ or exc  # the driver's own words, for on-call
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
     return problem(
         503,
         "the database is unavailable; retry shortly",
@@ -140,13 +153,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    # SQLAlchemy's wrappers on the ORM path; the driver's own errors on the hot paths (the
-    # pool's timeout is a psycopg OperationalError).
-    for unavailable in (
-        OperationalError,
-        InterfaceError,
-        psycopg.OperationalError,
-        psycopg.InterfaceError,
-    ):
-        app.add_exception_handler(unavailable, _database_unavailable)
+    # More specific than DomainError, so it wins (handlers are looked up along the class's MRO).
+    app.add_exception_handler(StoreUnavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

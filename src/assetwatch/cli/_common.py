@@ -7,10 +7,8 @@ from typing import TypeVar
 
 import typer
 
+from assetwatch.bootstrap import Runtime, running
 from assetwatch.config import Settings, get_settings
-from assetwatch.db.engine import create_database, create_session_factory
-from assetwatch.db.mappers import start_mappers
-from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.domain import DomainError
 
 T = TypeVar("T")
@@ -35,18 +33,12 @@ def database(settings: Settings | None = None) -> Iterator[str]:
         yield url
 
 
-def run_use_case(url: str, use_case: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
-    """Run one use case in a unit of work on URL; a domain error becomes exit code 1."""
+def run_use_case(url: str, use_case: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run one use case on a runtime for URL (`bootstrap`); a domain error becomes exit code 1."""
 
     async def run() -> T:
-        start_mappers()
-        database = create_database(get_settings(), url)
-        await database.open()
-        try:
-            uow = SqlUnitOfWork(create_session_factory(database.engine), database.pool)
-            return await use_case(uow)
-        finally:
-            await database.close()
+        async with running(database_url=url) as runtime:
+            return await use_case(runtime)
 
     try:
         return asyncio.run(run())

@@ -111,8 +111,9 @@ def seed(
     with database(settings) as url, progress_bar() as bar:
         report = run_use_case(
             url,
-            lambda uow: seeding.seed(
-                uow,
+            lambda runtime: seeding.seed(
+                runtime.unit_of_work(),
+                runtime.telemetry,
                 org,
                 files,
                 max_future=max_future,
@@ -178,7 +179,7 @@ def demo_instructions(demo: seed_demo.DemoTenant, base: str) -> list[str]:
 
 def bootstrap_demo(url: str, base: str, data: Path = DEMO_DATA) -> list[str]:
     """Create and seed the demo organisation on its first start; what to tell the user."""
-    exists = run_use_case(url, lambda uow: seed_demo.demo_exists(uow))
+    exists = run_use_case(url, lambda runtime: seed_demo.demo_exists(runtime.unit_of_work()))
     if exists:
         return [
             f"demo organisation {seed_demo.DEMO_SLUG!r} exists (seeded on an earlier start). "
@@ -192,7 +193,13 @@ def bootstrap_demo(url: str, base: str, data: Path = DEMO_DATA) -> list[str]:
     with progress_bar() as bar:
         demo = run_use_case(
             url,
-            lambda uow: seed_demo.bootstrap_demo(uow, [data], max_future=max_future, progress=bar),
+            lambda runtime: seed_demo.bootstrap_demo(
+                runtime.unit_of_work(),
+                runtime.telemetry,
+                [data],
+                max_future=max_future,
+                progress=bar,
+            ),
         )
     if demo is None:  # another process created it between the check and now
         return [f"demo organisation {seed_demo.DEMO_SLUG!r} exists"]

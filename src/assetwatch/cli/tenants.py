@@ -19,7 +19,9 @@ def orgs_create(
 ) -> None:
     """Create an organisation."""
     with database() as url:
-        org = run_use_case(url, lambda uow: tenancy.create_organization(uow, slug, name))
+        org = run_use_case(
+            url, lambda runtime: tenancy.create_organization(runtime.unit_of_work(), slug, name)
+        )
     typer.echo(f"organisation {org.slug} (id {org.id}): {org.name}")
 
 
@@ -31,6 +33,9 @@ def keys_create(
 ) -> None:
     """Create an API key. Prints the token once, alone on stdout."""
     with database() as url:
-        issued = run_use_case(url, lambda uow: tenancy.create_key_for_slug(uow, org, name, role))
+        issued = run_use_case(
+            url,
+            lambda runtime: tenancy.create_key_for_slug(runtime.unit_of_work(), org, name, role),
+        )
     err(f"{role.value} key {issued.key.prefix} for {org}; the secret is shown only now:")
     typer.echo(issued.token)

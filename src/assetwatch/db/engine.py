@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from assetwatch.config import Settings
+from assetwatch.db.migrations import current_revisions
 from assetwatch.db.warm_up import warm_up
 
 # psycopg_pool retries a failed connection in the background with a doubling delay, for five
@@ -60,11 +61,20 @@ class PooledConnection(AsyncConnection[TupleRow]):
             await super().close()  # unusable: the pool discards it and makes a new one
         await lender.putconn(self)  # a broken one is discarded and replaced there
 
+    notice_callbacks: frozenset[Callable[..., Any]] = frozenset()  # those added, once each
+
     def add_notice_handler(self, callback: Callable[..., Any]) -> None:
         # SQLAlchemy registers its notice logger each time it "connects", which on a shared
-        # pool is every checkout: keep one copy, not one per request.
-        if callback not in self._notice_handlers:
-            super().add_notice_handler(callback)
+        # pool is every checkout: keep one copy, not one per request. The record is this
+        # class's own: psycopg's public API cannot tell whether a callback is registered.
+        if callback in self.notice_callbacks:
+            return
+        super().add_notice_handler(callback)
+        self.notice_callbacks = self.notice_callbacks | {callback}
+
+    def remove_notice_handler(self, callback: Callable[..., Any]) -> None:
+        super().remove_notice_handler(callback)
+        self.notice_callbacks = self.notice_callbacks - {callback}
 
 
 class ConnectionPool(AsyncConnectionPool[PooledConnection]):
@@ -80,11 +90,38 @@ class ConnectionPool(AsyncConnectionPool[PooledConnection]):
 
 
 @dataclass(frozen=True)
+class PoolStats:
+    """The pool at one instant, as `/metrics` reports it."""
+
+    size: int  # configured: connections kept open
+    max_size: int  # the most it may open
+    checked_out: int  # in use
+    overflow: int  # open beyond `size`
+    waiting: int  # requests waiting for a connection
+
+
+@dataclass(frozen=True)
 class Database:
     """The process's pool and the SQLAlchemy engine that borrows from it."""
 
     pool: ConnectionPool
     engine: AsyncEngine
+
+    def pool_stats(self) -> PoolStats:
+        stats = self.pool.get_stats()
+        size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
+        return PoolStats(
+            size=self.pool.min_size,
+            max_size=self.pool.max_size,
+            checked_out=size - idle,
+            overflow=max(size - self.pool.min_size, 0),
+            waiting=stats.get("requests_waiting", 0),
+        )
+
+    async def schema_revisions(self) -> frozenset[str]:
+        """The revisions the database's schema is at; raises when it cannot be reached."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(current_revisions)
 
     async def open(self) -> None:
         # Connections are made in the background: the app starts (and /readyz answers 503)

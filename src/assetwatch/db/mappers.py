@@ -13,7 +13,7 @@ installs two small hooks on each mapped class, and `clear_mappers()` removes the
    out, then writes the validated value through SQLAlchemy's instrumented attribute, so the
    change is recorded and flushed as one UPDATE (none when the value is unchanged).
 
-See NARRATIVE.md for why each piece is needed.
+See NARRATIVE.md for why each piece is needed, and below for the library internals it uses.
 """
 
 from typing import Any
@@ -22,14 +22,32 @@ from pydantic import BaseModel
 from sqlalchemy.orm import clear_mappers as sa_clear_mappers
 from sqlalchemy.orm import configure_mappers, registry, relationship
 from sqlalchemy.orm.attributes import InstrumentedAttribute
-from sqlalchemy.orm.base import NO_VALUE, manager_of_class
+from sqlalchemy.orm.base import manager_of_class
 from sqlalchemy.orm.state import InstanceState
 
 from assetwatch.db import tables
 from assetwatch.domain import ApiKey, Asset, Organization, Signal
 
+# The library internals this module relies on, checked against these minor versions (pyproject
+# pins them; tests/integration/test_mapping.py's test_the_internals_the_mapping_relies_on_hold):
+# SQLAlchemy
+# - an instance's `InstanceState` is read and set as its attribute `STATE_ATTR`
+#   (`sqlalchemy.orm.base.DEFAULT_STATE_ATTR`), so a data descriptor can serve it;
+# - `manager_of_class(cls)._state_constructor(obj, manager)` makes that state (private; from
+#   `sqlalchemy.orm.base`, not the public API);
+# - an instrumented collection carries `_sa_adapter`, and `manager[key].impl.set(state, dict_,
+#   value, None)` turns a plain list into one.
+# Pydantic
+# - `__init__` and a validated assignment (`validate_assignment`) give the instance a new
+#   `__dict__`, dropping whatever else it held;
+# - instances have the slots `__pydantic_fields_set__`, `__pydantic_extra__` and
+#   `__pydantic_private__`, which `cls.__new__` (SQLAlchemy's loader) leaves unset.
+SQLALCHEMY_VERSION = "2.1"
+PYDANTIC_VERSION = "2.14"
+
 STATE_ATTR = "_sa_instance_state"
 _HOOKS = (STATE_ATTR, "__setattr__")
+_ABSENT = object()  # an attribute not in an instance's __dict__
 
 mapper_registry = registry(metadata=tables.metadata)
 _mapped: list[type[BaseModel]] = []
@@ -64,7 +82,7 @@ class _PydanticInstanceState:
 def _adopt_plain_collections(obj: BaseModel, state: InstanceState[Any]) -> None:
     """Move relationship lists Pydantic stored as plain lists into SQLAlchemy collections."""
     for prop in state.manager.mapper.relationships:
-        value = obj.__dict__.get(prop.key, NO_VALUE)
+        value = obj.__dict__.get(prop.key, _ABSENT)
         if isinstance(value, list) and not hasattr(value, "_sa_adapter"):
             del obj.__dict__[prop.key]
             state.manager[prop.key].impl.set(state, obj.__dict__, value, None)
@@ -76,12 +94,12 @@ def _mapped_setattr(self: BaseModel, name: str, value: Any) -> None:
         BaseModel.__setattr__(self, name, value)
         return
     before = self.__dict__
-    previous = before.get(name, NO_VALUE)
+    previous = before.get(name, _ABSENT)
     BaseModel.__setattr__(self, name, value)  # validates; raises before anything changed
     validated = self.__dict__[name]
     if self.__dict__ is not before:
         object.__setattr__(self, "__dict__", before)
-    if previous is NO_VALUE:
+    if previous is _ABSENT:
         before.pop(name, None)
     else:
         before[name] = previous

@@ -1,6 +1,7 @@
 """Core SQL for the hot paths (no ORM entities; rows in, rows out): the statements, compiled
-once for psycopg, and their parameters; `SqlMeasurementRepository` runs them on a pooled driver
-connection. Here ingest and the latest points; the reads over hot rows and segments are in
+once for psycopg, and their parameters; `SqlTelemetryStore` runs them on a pooled driver
+connection. Here ingest, the latest points and the tenancy checks that tell an empty read from
+another organisation's signal or asset; the reads over hot rows and segments are in
 `telemetry_reads`, compiled the same way (`Compiled`).
 
 Each use case is one statement. Measurements are always reached through their primary key
@@ -13,7 +14,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.array import ListBinaryDumper
-from sqlalchemy import BigInteger, ClauseElement, bindparam, select, text
+from sqlalchemy import BigInteger, ClauseElement, bindparam, literal_column, select, text
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 from assetwatch.db import tables
@@ -119,4 +120,18 @@ LATEST = Compiled(
     .outerjoin(tables.signals, _signal.asset_id == _asset.id)
     .where(_asset.id == bindparam("asset_id", type_=BigInteger), _asset.organization_id == _org)
     .order_by(_signal.id)
+)
+
+# One row when the signal is the organisation's, none otherwise (another organisation's, or gone).
+SIGNAL_EXISTS = Compiled(
+    select(literal_column("1"))
+    .select_from(tables.signals)
+    .join(tables.assets, _asset.id == _signal.asset_id)
+    .where(_signal.id == bindparam("signal_id", type_=BigInteger), _asset.organization_id == _org)
+)
+# One row when the asset is the organisation's, none otherwise.
+ASSET_EXISTS = Compiled(
+    select(literal_column("1")).where(
+        _asset.id == bindparam("asset_id", type_=BigInteger), _asset.organization_id == _org
+    )
 )

@@ -1,43 +1,44 @@
-"""Repositories: aggregates through the imperative mappers on an `AsyncSession`; the hot paths
-on a pooled driver connection."""
+"""The aggregates' repositories: the domain classes through the imperative mappers, on the
+unit of work's `AsyncSession` (telemetry has its own store: `telemetry_store`)."""
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from psycopg import AsyncConnection
 from sqlalchemy import ColumnElement, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningDelete
 
-from assetwatch.db import queries, tables, telemetry_merge, telemetry_reads
-from assetwatch.db.errors import translated_integrity_errors
-from assetwatch.domain import (
-    ApiKey,
-    Asset,
-    LatestPoint,
-    Organization,
-    Points,
-    Reading,
-    Rollup,
-    Signal,
-)
-from assetwatch.domain.measurements import EARLIEST
-from assetwatch.observability import count_statement
+from assetwatch.db import tables
+from assetwatch.db.errors import translated_errors
+from assetwatch.domain import ApiKey, Asset, Organization, Signal
+
+T = TypeVar("T")
 
 
 class _SessionRepository:
+    """Every statement goes through the methods below, which raise domain errors only."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def _add(self, entity: object) -> None:
         """Add and flush, so the caller gets database ids and hears of a clash at once."""
         self.session.add(entity)
-        async with translated_integrity_errors():
+        async with translated_errors():
             await self.session.flush()
 
+    async def _one_or_none(self, stmt: Select[T]) -> T | None:
+        async with translated_errors():
+            return (await self.session.scalars(stmt)).one_or_none()
 
-T = TypeVar("T")
+    async def _all(self, stmt: Select[T]) -> Sequence[T]:
+        async with translated_errors():
+            return (await self.session.scalars(stmt)).all()
+
+    async def _deleted(self, stmt: ReturningDelete[int]) -> bool:
+        """Run a `DELETE … RETURNING id`: whether it deleted a row."""
+        async with translated_errors():
+            return (await self.session.execute(stmt)).first() is not None
 
 
 def _page(
@@ -55,11 +56,11 @@ class SqlOrganizationRepository(_SessionRepository):
 
     async def get(self, organization_id: int) -> Organization | None:
         stmt = select(Organization).where(tables.organizations.c.id == organization_id)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def get_by_slug(self, slug: str) -> Organization | None:
         stmt = select(Organization).where(tables.organizations.c.slug == slug)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
 
 class SqlApiKeyRepository(_SessionRepository):
@@ -69,11 +70,11 @@ class SqlApiKeyRepository(_SessionRepository):
     async def get(self, organization_id: int, key_id: int) -> ApiKey | None:
         keys = tables.api_keys.c
         stmt = select(ApiKey).where(keys.id == key_id, keys.organization_id == organization_id)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def get_by_prefix(self, prefix: str) -> ApiKey | None:
         stmt = select(ApiKey).where(tables.api_keys.c.prefix == prefix)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def list(
         self, organization_id: int, *, after_id: int | None, limit: int
@@ -82,7 +83,7 @@ class SqlApiKeyRepository(_SessionRepository):
         stmt = _page(
             select(ApiKey).where(keys.organization_id == organization_id), keys.id, after_id, limit
         )
-        return (await self.session.scalars(stmt)).all()
+        return await self._all(stmt)
 
 
 class SqlAssetRepository(_SessionRepository):
@@ -92,7 +93,7 @@ class SqlAssetRepository(_SessionRepository):
     async def get(self, organization_id: int, asset_id: int) -> Asset | None:
         assets = tables.assets.c
         stmt = select(Asset).where(assets.id == asset_id, assets.organization_id == organization_id)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def list(
         self,
@@ -114,7 +115,7 @@ class SqlAssetRepository(_SessionRepository):
         if tag is not None:
             stmt = stmt.where(assets.tags.contains([tag]))  # `tags @> ARRAY[:tag]`: the GIN index
         stmt = _page(stmt, assets.id, after_id, limit)
-        return (await self.session.scalars(stmt)).all()
+        return await self._all(stmt)
 
     async def delete(self, organization_id: int, asset_id: int) -> bool:
         """One statement; its signals go with it (ON DELETE CASCADE), and their measurements
@@ -125,7 +126,7 @@ class SqlAssetRepository(_SessionRepository):
             .where(assets.id == asset_id, assets.organization_id == organization_id)
             .returning(assets.id)
         )
-        return (await self.session.execute(stmt)).first() is not None
+        return await self._deleted(stmt)
 
 
 def _signals_of_organization(organization_id: int) -> Select[Signal]:
@@ -140,14 +141,14 @@ def _signals_of_organization(organization_id: int) -> Select[Signal]:
 class SqlSignalRepository(_SessionRepository):
     async def get(self, organization_id: int, signal_id: int) -> Signal | None:
         stmt = _signals_of_organization(organization_id).where(tables.signals.c.id == signal_id)
-        return (await self.session.scalars(stmt)).one_or_none()
+        return await self._one_or_none(stmt)
 
     async def list(
         self, organization_id: int, asset_id: int, *, after_id: int | None, limit: int
     ) -> Sequence[Signal]:
         signals = tables.signals.c
         stmt = _signals_of_organization(organization_id).where(signals.asset_id == asset_id)
-        return (await self.session.scalars(_page(stmt, signals.id, after_id, limit))).all()
+        return await self._all(_page(stmt, signals.id, after_id, limit))
 
     async def delete(self, organization_id: int, signal_id: int) -> bool:
         signals, assets = tables.signals.c, tables.assets.c
@@ -157,94 +158,4 @@ class SqlSignalRepository(_SessionRepository):
             .where(signals.id == signal_id, signals.asset_id.in_(owned.scalar_subquery()))
             .returning(signals.id)
         )
-        return (await self.session.execute(stmt)).first() is not None
-
-
-class Connections(Protocol):
-    """Where the hot paths borrow a driver connection: the process's pool (in autocommit)."""
-
-    def connection(self) -> AbstractAsyncContextManager[AsyncConnection[Any]]: ...
-
-
-class SqlMeasurementRepository:
-    """The hot paths: statements from `queries`, compiled once, run on a pooled driver
-    connection in autocommit (each is atomic by itself). No session, no ORM, no BEGIN/COMMIT:
-    on a read that is most of the cost SQLAlchemy would add."""
-
-    def __init__(self, connections: Connections) -> None:
-        self._connections = connections
-
-    async def _rows(self, statement: queries.Compiled, params: dict[str, Any]) -> list[Any]:
-        count_statement()
-        async with self._connections.connection() as conn:
-            cursor = await conn.execute(
-                statement.sql, statement.params(params), prepare=statement.generic
-            )
-            return await cursor.fetchall()
-
-    async def write(self, organization_id: int, points: Points) -> set[int]:
-        """`points` must hold one point per (signal, ts): ON CONFLICT cannot touch a row twice.
-
-        It raises no integrity error: a signal that is not the caller's (or no longer exists)
-        comes back in the result, and nothing is written."""
-        params = queries.ingest_params(organization_id, points)
-        return {signal_id for (signal_id,) in await self._rows(queries.INGEST, params)}
-
-    async def readings(
-        self,
-        organization_id: int,
-        signal_id: int,
-        *,
-        start: datetime | None,
-        end: datetime | None,
-        descending: bool,
-        limit: int,
-    ) -> Sequence[Reading]:
-        low = EARLIEST if start is None else start
-        high = queries.END_OF_TIME if end is None else end
-        params = telemetry_reads.readings_params(organization_id, signal_id, low, high, limit)
-        rows = await self._rows(telemetry_reads.READINGS[descending], params)
-        return telemetry_merge.merge_readings(rows, low, high, descending=descending, limit=limit)
-
-    async def rollups(
-        self,
-        organization_id: int,
-        signal_id: int,
-        *,
-        start: datetime,
-        end: datetime,
-        bucket: timedelta,
-    ) -> Sequence[Rollup]:
-        params = {
-            "organization_id": organization_id,
-            "signal_id": signal_id,
-            **telemetry_reads.rollups_params(start, end, bucket),
-        }
-        rows = await self._rows(telemetry_reads.ROLLUPS, params)
-        return telemetry_merge.merge_rollups(rows, start, end, bucket).get(signal_id, [])
-
-    async def asset_rollups(
-        self,
-        organization_id: int,
-        asset_id: int,
-        *,
-        signal_ids: Sequence[int] | None,
-        start: datetime,
-        end: datetime,
-        bucket: timedelta,
-    ) -> dict[int, list[Rollup]]:
-        params = {
-            "organization_id": organization_id,
-            "asset_id": asset_id,
-            "signal_ids": None if signal_ids is None else list(signal_ids),
-            **telemetry_reads.rollups_params(start, end, bucket),
-        }
-        rows = await self._rows(telemetry_reads.ASSET_ROLLUPS, params)
-        return telemetry_merge.merge_rollups(rows, start, end, bucket)
-
-    async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
-        params = {"organization_id": organization_id, "asset_id": asset_id}
-        rows = await self._rows(queries.LATEST, params)
-        if not rows:
-            return None
-        return [LatestPoint(*row) for row in rows if row[0] is not None]
+        return await self._deleted(stmt)

@@ -1,7 +1,7 @@
-"""The unit of work: one `AsyncSession`, one transaction, for the aggregates; the hot paths'
-statements each borrow a pooled connection of their own (each is atomic by itself).
+"""The unit of work: one `AsyncSession`, one transaction, for the aggregates.
 
-The session is made when an aggregate repository is first used: a hot read never pays for one.
+The session is made when a repository is first used, so a unit of work that reads nothing
+costs no connection. Telemetry does not go through here: `telemetry_store`.
 """
 
 from types import TracebackType
@@ -9,12 +9,10 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from assetwatch.db.errors import translated_integrity_errors
+from assetwatch.db.errors import translated_errors
 from assetwatch.db.repositories import (
-    Connections,
     SqlApiKeyRepository,
     SqlAssetRepository,
-    SqlMeasurementRepository,
     SqlOrganizationRepository,
     SqlSignalRepository,
 )
@@ -23,12 +21,9 @@ from assetwatch.db.repositories import (
 class SqlUnitOfWork:
     """Implements `assetwatch.services.ports.UnitOfWork` (structurally; db does not import it)."""
 
-    def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], connections: Connections
-    ) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
-        self.measurements = SqlMeasurementRepository(connections)
 
     @property
     def session(self) -> AsyncSession:
@@ -64,10 +59,11 @@ class SqlUnitOfWork:
         # Closing rolls back whatever was not committed and returns the connection to the pool.
         if self._session is not None:
             session, self._session = self._session, None
-            await session.close()
+            async with translated_errors():
+                await session.close()
 
     async def commit(self) -> None:
-        if self._session is None:  # only hot-path statements: each committed by itself
+        if self._session is None:  # nothing was read or written
             return
-        async with translated_integrity_errors():
+        async with translated_errors():
             await self._session.commit()

@@ -6,9 +6,11 @@ from assetwatch.domain.errors import (
     AuthenticationFailed,
     Conflict,
     DomainError,
+    FieldError,
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StoreUnavailable,
 )
 from assetwatch.domain.measurements import Measurement, Points
 from assetwatch.domain.organizations import Organization
@@ -21,6 +23,7 @@ __all__ = [
     "AuthenticationFailed",
     "Conflict",
     "DomainError",
+    "FieldError",
     "InvalidInput",
     "IssuedKey",
     "LatestPoint",
@@ -33,4 +36,5 @@ __all__ = [
     "Role",
     "Rollup",
     "Signal",
+    "StoreUnavailable",
 ]

@@ -1,6 +1,9 @@
 """Domain errors. The API layer maps each to an HTTP problem; nothing here knows about HTTP."""
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+FieldPath = tuple[str | int, ...]
 
 
 class DomainError(Exception):
@@ -27,9 +30,24 @@ class PermissionDenied(DomainError):
     """Authenticated, but the role is too low for the action."""
 
 
+class StoreUnavailable(DomainError):
+    """The store cannot answer now (connection lost, pool exhausted, statement timed out); the
+    caller may retry shortly. The db layer raises it in place of its driver's errors."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One offending part of a use case's input: where it is in that input (`("bucket",)`,
+    `("points", 3, "ts")`), what is wrong with it, and the rule it breaks (`type`)."""
+
+    field: FieldPath
+    msg: str
+    type: str
+
+
 class InvalidInput(DomainError):
     """Input that passed the shape checks but breaks a rule; `errors` names each offender."""
 
-    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, detail: str, errors: Sequence[FieldError] = ()) -> None:
         super().__init__(detail)
-        self.errors = errors or []
+        self.errors = list(errors)

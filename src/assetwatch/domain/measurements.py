@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from operator import lt
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assetwatch.domain.errors import FieldError
 from assetwatch.domain.types import FiniteFloat, Timestamp
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -54,16 +55,14 @@ class Points:
     def __len__(self) -> int:
         return len(self.signal_ids)
 
-    def future_errors(
-        self, now: datetime, skew: timedelta = MAX_CLOCK_SKEW
-    ) -> list[dict[str, Any]]:
-        """One error per point stamped more than `skew` ahead of `now`, located by its index."""
+    def future_errors(self, now: datetime, skew: timedelta = MAX_CLOCK_SKEW) -> list[FieldError]:
+        """One error per point stamped more than `skew` ahead of `now`: `("points", i, "ts")`."""
         latest = now + skew
         if not self.stamps or max(self.stamps) <= latest:  # the usual batch: one pass in C
             return []
         msg = f"more than {int(skew.total_seconds())} s in the future"
         return [
-            {"loc": ["body", "points", index, "ts"], "msg": msg, "type": "future_timestamp"}
+            FieldError(("points", index, "ts"), msg, "future_timestamp")
             for index, ts in enumerate(self.stamps)
             if ts > latest
         ]

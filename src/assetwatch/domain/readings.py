@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
-from assetwatch.domain.errors import InvalidInput
+from assetwatch.domain.errors import FieldError, InvalidInput
 
 MAX_BUCKETS = 10_000
 BUCKET_PATTERN = r"^([1-9][0-9]{0,5})([smhd])$"
@@ -51,7 +51,7 @@ def parse_bucket(text: str) -> timedelta:
     if not match:
         raise InvalidInput(
             "bucket must be a number followed by s, m, h or d (e.g. 1m, 1h, 1d)",
-            [{"loc": ["query", "bucket"], "msg": "invalid bucket", "type": "bucket"}],
+            [FieldError(("bucket",), "invalid bucket", "bucket")],
         )
     amount, unit = match.groups()
     return timedelta(**{_UNITS[unit]: int(amount)})
@@ -61,7 +61,7 @@ def check_range(start: datetime, end: datetime) -> None:
     if start >= end:
         raise InvalidInput(
             "start must be before end",
-            [{"loc": ["query", "start"], "msg": "start must be before end", "type": "range"}],
+            [FieldError(("start",), "start must be before end", "range")],
         )
 
 
@@ -73,12 +73,12 @@ def check_bucket_count(start: datetime, end: datetime, bucket: timedelta) -> int
     except OverflowError:  # the first bucket would start before year 1
         raise InvalidInput(
             "the first bucket would start before year 1: narrow the bucket or move the range",
-            [{"loc": ["query", "bucket"], "msg": "bucket out of range", "type": "bucket_range"}],
+            [FieldError(("bucket",), "bucket out of range", "bucket_range")],
         ) from None
     count = math.ceil((end - first) / bucket)
     if count > MAX_BUCKETS:
         raise InvalidInput(
             f"{count} buckets requested, at most {MAX_BUCKETS}: widen the bucket or the range",
-            [{"loc": ["query", "bucket"], "msg": "too many buckets", "type": "bucket_count"}],
+            [FieldError(("bucket",), "too many buckets", "bucket_count")],
         )
     return count

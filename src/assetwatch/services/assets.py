@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assetwatch.domain import Asset, InvalidInput, NotFound, Role, Signal
+from assetwatch.domain import Asset, FieldError, InvalidInput, NotFound, Role, Signal
 from assetwatch.domain.tags import normalise_tag
 from assetwatch.services.auth import Principal
 from assetwatch.services.changes import apply_changes
@@ -64,7 +64,7 @@ def _tag_filter(tag: str | None) -> str | None:
     except ValidationError as error:
         raise InvalidInput(
             "not a valid tag",
-            [{"loc": ["query", "tag"], "msg": e["msg"], "type": e["type"]} for e in error.errors()],
+            [FieldError(("tag",), e["msg"], e["type"]) for e in error.errors()],
         ) from error
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from assetwatch.domain import InvalidInput
+from assetwatch.domain import FieldError, InvalidInput
 
 
 def apply_changes(entity: BaseModel, changes: Mapping[str, Any]) -> bool:
@@ -25,10 +25,8 @@ def apply_changes(entity: BaseModel, changes: Mapping[str, Any]) -> bool:
         except ValidationError as error:
             raise InvalidInput(
                 f"invalid value for {field}",
-                [  # e["loc"] starts with the field's own name
-                    {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                    for e in error.errors()
-                ],
+                # An assignment's errors are located at the field already.
+                [FieldError(tuple(e["loc"]), e["msg"], e["type"]) for e in error.errors()],
             ) from error
         changed |= getattr(entity, field) != before  # " Tractor " normalises to "Tractor"
     return changed

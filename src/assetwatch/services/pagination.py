@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
-from assetwatch.domain import InvalidInput
+from assetwatch.domain import FieldError, InvalidInput
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ def _position(cursor: str) -> int:
     if not _CURSOR.fullmatch(cursor):
         raise InvalidInput(
             "the cursor is not valid: pass back next_cursor exactly as received",
-            [{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "cursor"}],
+            [FieldError(("cursor",), "invalid cursor", "cursor")],
         )
     return int(cursor)
 

@@ -1,4 +1,9 @@
-"""What the use cases need from storage. `assetwatch.db` implements these; unit tests use fakes."""
+"""What the use cases need from storage. `assetwatch.db` implements these; unit tests use fakes.
+
+Two kinds of port, and the types keep them apart: a `UnitOfWork` holds the aggregates'
+repositories and is one transaction; a `TelemetryStore` runs telemetry statements, each atomic
+by itself and committed as it runs, outside any unit of work.
+"""
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -59,8 +64,38 @@ class SignalRepository(Protocol):
     async def delete(self, organization_id: int, signal_id: int) -> bool: ...
 
 
-class MeasurementRepository(Protocol):
-    """The hot paths: set-based statements, rows rather than entities."""
+class UnitOfWork(Protocol):
+    """One transaction over the aggregates (organisations, keys, assets with their signals).
+
+    Leaving the block without `commit()` rolls everything back. Telemetry is not here: its
+    statements commit one by one (`TelemetryStore`), so no unit of work could undo them."""
+
+    @property
+    def organizations(self) -> OrganizationRepository: ...
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+    @property
+    def assets(self) -> AssetRepository: ...
+    @property
+    def signals(self) -> SignalRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None:
+        """Make the work durable; a uniqueness clash raises `Conflict`."""
+        ...
+
+
+class TelemetryStore(Protocol):
+    """Telemetry, the hot paths: one set-based statement a call, rows rather than entities.
+
+    Each call commits by itself (no transaction spans two calls) and checks tenancy inside its
+    own statement: a signal or asset of another organisation reads as none at all."""
 
     async def write(self, organization_id: int, points: Points) -> set[int]:
         """Upsert the points and move each signal's latest point forward, in one statement;
@@ -111,28 +146,10 @@ class MeasurementRepository(Protocol):
         """The latest point of each signal of the asset; None when the asset is not the org's."""
         ...
 
+    async def signal_exists(self, organization_id: int, signal_id: int) -> bool:
+        """Whether the signal is the organisation's (after an empty read: none, or not yours?)."""
+        ...
 
-class UnitOfWork(Protocol):
-    """One transaction. Leaving the block without `commit()` rolls everything back."""
-
-    @property
-    def organizations(self) -> OrganizationRepository: ...
-    @property
-    def api_keys(self) -> ApiKeyRepository: ...
-    @property
-    def assets(self) -> AssetRepository: ...
-    @property
-    def signals(self) -> SignalRepository: ...
-    @property
-    def measurements(self) -> MeasurementRepository: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    async def commit(self) -> None:
-        """Make the work durable; a uniqueness clash raises `Conflict`."""
+    async def asset_exists(self, organization_id: int, asset_id: int) -> bool:
+        """Whether the asset is the organisation's."""
         ...

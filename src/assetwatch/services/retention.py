@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from assetwatch.domain import InvalidInput, NotFound, Organization, Role
+from assetwatch.domain import FieldError, InvalidInput, NotFound, Organization, Role
 from assetwatch.services.auth import Principal
 from assetwatch.services.ports import UnitOfWork
 
@@ -56,8 +56,8 @@ async def set_retention(
                 raise InvalidInput(
                     "invalid number of days",
                     [
-                        # e["loc"] starts with the field's own name, retention_days
-                        {"loc": ["body", "days", *e["loc"][1:]], "msg": e["msg"], "type": e["type"]}
+                        # e["loc"] starts with the entity's name for it, retention_days
+                        FieldError(("days", *e["loc"][1:]), e["msg"], e["type"])
                         for e in error.errors()
                     ],
                 ) from error

@@ -63,7 +63,7 @@ def _read_catalogues(files: Sequence[Path]) -> list[AssetSpec]:
         try:
             catalogue = read_catalogue(path)
         except InvalidInput as error:
-            problems.extend(e["msg"] for e in error.errors)
+            problems.extend(e.msg for e in error.errors)
             continue
         for spec in catalogue.assets:
             if (first := declared_in.get(spec.name.casefold())) is not None:

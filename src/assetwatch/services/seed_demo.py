@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assetwatch.domain import IssuedKey, Role
 from assetwatch.services import tenancy
-from assetwatch.services.ports import UnitOfWork
+from assetwatch.services.ports import TelemetryStore, UnitOfWork
 from assetwatch.services.seeding import Progress, SeedReport, seed
 
 DEMO_SLUG = "demo"
@@ -30,6 +30,7 @@ async def demo_exists(uow: UnitOfWork, slug: str = DEMO_SLUG) -> bool:
 
 async def bootstrap_demo(
     uow: UnitOfWork,
+    store: TelemetryStore,
     paths: Sequence[Path],
     *,
     max_future: timedelta,
@@ -46,7 +47,14 @@ async def bootstrap_demo(
         return None
     await tenancy.create_organization(uow, slug, name)
     report = await seed(
-        uow, slug, paths, max_future=max_future, shift_to_now=True, progress=progress, now=now
+        uow,
+        store,
+        slug,
+        paths,
+        max_future=max_future,
+        shift_to_now=True,
+        progress=progress,
+        now=now,
     )
     key = await tenancy.create_key_for_slug(uow, slug, "demo admin", Role.admin)
     return DemoTenant(report, key)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assetwatch.domain import InvalidInput
+from assetwatch.domain import FieldError, InvalidInput
 from assetwatch.domain.tags import Tags
 from assetwatch.domain.types import Description, Name, ShortText
 
@@ -27,7 +27,7 @@ def bad_files(problems: list[str]) -> InvalidInput:
     listing = "\n".join(f"  {p}" for p in problems)
     return InvalidInput(
         f"problems in the seed files, nothing was written:\n{listing}",
-        [{"loc": ["file"], "msg": p, "type": "seed_file"} for p in problems],
+        [FieldError(("file",), p, "seed_file") for p in problems],
     )
 
 

@@ -16,7 +16,7 @@ from assetwatch.domain.types import utcnow
 from assetwatch.services import telemetry
 from assetwatch.services.auth import Principal
 from assetwatch.services.changes import apply_changes
-from assetwatch.services.ports import UnitOfWork
+from assetwatch.services.ports import TelemetryStore, UnitOfWork
 from assetwatch.services.seed_check import Checked, all_assets, check
 from assetwatch.services.seed_files import AssetSpec, RowError, bad_files, read_rows
 from assetwatch.services.seed_scan import shift_for
@@ -73,6 +73,7 @@ class SeedReport:
 
 async def seed(
     uow: UnitOfWork,
+    store: TelemetryStore,
     slug: str,
     paths: Sequence[Path],
     *,
@@ -82,7 +83,8 @@ async def seed(
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> SeedReport:
-    """Seed organisation SLUG from PATHS (catalogues first, then measurements)."""
+    """Seed organisation SLUG from PATHS: the catalogues through `uow`, then the measurements
+    through `store`."""
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     started = time.monotonic()
@@ -93,7 +95,7 @@ async def seed(
     report = SeedReport(organization=checked.organization)
     report.shift = shift_for(checked.scan, now) if shift_to_now else timedelta(0)
     ids = await _apply(uow, checked, report)
-    await _write(uow, checked, ids, report, max_future, batch_size, progress or _Silent())
+    await _write(store, checked, ids, report, max_future, batch_size, progress or _Silent())
     report.seconds = time.monotonic() - started
     return report
 
@@ -165,7 +167,7 @@ async def _apply_catalogues(
 
 
 async def _write(
-    uow: UnitOfWork,
+    store: TelemetryStore,
     checked: Checked,
     ids: dict[tuple[str, str], int],
     report: SeedReport,
@@ -173,7 +175,7 @@ async def _write(
     batch_size: int,
     progress: Progress,
 ) -> None:
-    """Measurements, a batch (one transaction) at a time, through the ingest use case."""
+    """Measurements, a batch (one statement, atomic) at a time, through the ingest use case."""
     org_id = checked.organization.id
     assert org_id is not None  # checked by `check`
     caller = Principal(organization_id=org_id, key_id=OPERATOR_KEY_ID, role=Role.writer)
@@ -182,7 +184,9 @@ async def _write(
 
     async def flush() -> None:
         points = Points.of(batch)
-        report.points_written += await telemetry.ingest(uow, caller, points, max_future=max_future)
+        report.points_written += await telemetry.ingest(
+            store, caller, points, max_future=max_future
+        )
         report.batches += 1
         progress.advance(len(batch))
         batch.clear()

@@ -1,9 +1,14 @@
-"""Telemetry use cases: batch ingest, raw ranges, rollups and the latest state of an asset."""
+"""Telemetry use cases: batch ingest, raw ranges, rollups and the latest state of an asset.
+
+They run on the `TelemetryStore`, whose every statement is atomic and committed by itself:
+there is no unit of work here to open, commit or roll back.
+"""
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from assetwatch.domain import (
+    FieldError,
     InvalidInput,
     LatestPoint,
     NotFound,
@@ -16,13 +21,13 @@ from assetwatch.domain.readings import check_bucket_count, check_range, parse_bu
 from assetwatch.domain.types import utcnow
 from assetwatch.services.auth import Principal
 from assetwatch.services.pagination import Page, after_instant, instant_cursor
-from assetwatch.services.ports import UnitOfWork
+from assetwatch.services.ports import TelemetryStore
 
 MAX_READINGS_LIMIT = 10_000
 
 
 async def ingest(
-    uow: UnitOfWork,
+    store: TelemetryStore,
     caller: Principal,
     points: Points,
     *,
@@ -40,32 +45,28 @@ async def ingest(
     batch = points.last_write_wins()
     if not batch:
         return 0
-    async with uow:
-        unknown = await uow.measurements.write(caller.organization_id, batch)
-        if unknown:
-            raise InvalidInput(
-                f"unknown signal ids: {sorted(unknown)}; nothing was written",
-                [
-                    {
-                        "loc": ["body", "points", index, "signal_id"],
-                        "msg": f"unknown signal {signal_id}",
-                        "type": "unknown_signal",
-                    }
-                    for index, signal_id in points.first_index_of_each(unknown)
-                ],
-            )
-        await uow.commit()
+    unknown = await store.write(caller.organization_id, batch)  # all or nothing, by itself
+    if unknown:
+        raise InvalidInput(
+            f"unknown signal ids: {sorted(unknown)}; nothing was written",
+            [
+                FieldError(
+                    ("points", index, "signal_id"), f"unknown signal {signal_id}", "unknown_signal"
+                )
+                for index, signal_id in points.first_index_of_each(unknown)
+            ],
+        )
     return len(batch)
 
 
-async def _check_signal(uow: UnitOfWork, caller: Principal, signal_id: int) -> None:
+async def _check_signal(store: TelemetryStore, caller: Principal, signal_id: int) -> None:
     """After an empty read: tell "no points" from "no such signal" (a second statement, rare)."""
-    if await uow.signals.get(caller.organization_id, signal_id) is None:
+    if not await store.signal_exists(caller.organization_id, signal_id):
         raise NotFound(f"no signal {signal_id}")
 
 
 async def readings(
-    uow: UnitOfWork,
+    store: TelemetryStore,
     caller: Principal,
     signal_id: int,
     *,
@@ -88,17 +89,16 @@ async def readings(
         else:
             following = last_served + timedelta(microseconds=1)  # PostgreSQL keeps microseconds
             start = following if start is None else max(start, following)
-    async with uow:
-        rows = await uow.measurements.readings(
-            caller.organization_id,
-            signal_id,
-            start=start,
-            end=end,
-            descending=descending,
-            limit=limit + 1,
-        )
-        if not rows:
-            await _check_signal(uow, caller, signal_id)
+    rows = await store.readings(
+        caller.organization_id,
+        signal_id,
+        start=start,
+        end=end,
+        descending=descending,
+        limit=limit + 1,
+    )
+    if not rows:
+        await _check_signal(store, caller, signal_id)
     if len(rows) <= limit:
         return Page(list(rows), None)
     items = list(rows[:limit])
@@ -106,7 +106,7 @@ async def readings(
 
 
 async def rollups(
-    uow: UnitOfWork,
+    store: TelemetryStore,
     caller: Principal,
     signal_id: int,
     *,
@@ -117,26 +117,24 @@ async def rollups(
     caller.require(Role.reader)
     width = parse_bucket(bucket)
     check_bucket_count(start, end, width)
-    async with uow:
-        rows = await uow.measurements.rollups(
-            caller.organization_id, signal_id, start=start, end=end, bucket=width
-        )
-        if not rows:
-            await _check_signal(uow, caller, signal_id)
+    rows = await store.rollups(
+        caller.organization_id, signal_id, start=start, end=end, bucket=width
+    )
+    if not rows:
+        await _check_signal(store, caller, signal_id)
     return rows
 
 
-async def latest(uow: UnitOfWork, caller: Principal, asset_id: int) -> Sequence[LatestPoint]:
+async def latest(store: TelemetryStore, caller: Principal, asset_id: int) -> Sequence[LatestPoint]:
     caller.require(Role.reader)
-    async with uow:
-        points = await uow.measurements.latest(caller.organization_id, asset_id)
+    points = await store.latest(caller.organization_id, asset_id)
     if points is None:
         raise NotFound(f"no asset {asset_id}")
     return points
 
 
 async def asset_rollups(
-    uow: UnitOfWork,
+    store: TelemetryStore,
     caller: Principal,
     asset_id: int,
     *,
@@ -149,15 +147,14 @@ async def asset_rollups(
     caller.require(Role.reader)
     width = parse_bucket(bucket)
     check_bucket_count(start, end, width)
-    async with uow:
-        series = await uow.measurements.asset_rollups(
-            caller.organization_id,
-            asset_id,
-            signal_ids=signal_ids,
-            start=start,
-            end=end,
-            bucket=width,
-        )
-        if not series and await uow.assets.get(caller.organization_id, asset_id) is None:
-            raise NotFound(f"no asset {asset_id}")
+    series = await store.asset_rollups(
+        caller.organization_id,
+        asset_id,
+        signal_ids=signal_ids,
+        start=start,
+        end=end,
+        bucket=width,
+    )
+    if not series and not await store.asset_exists(caller.organization_id, asset_id):
+        raise NotFound(f"no asset {asset_id}")
     return series

@@ -5,7 +5,7 @@ API is tested as a black box while tests stay independent.
 """
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 import pytest
@@ -13,7 +13,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from assetwatch.api.app import create_app
+from assetwatch.bootstrap import Runtime
 from assetwatch.config import Settings
+from assetwatch.db.telemetry_store import SqlTelemetryStore
 from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.domain import Role
 from assetwatch.observability import count_statements_of
@@ -35,9 +37,13 @@ async def app(
     # ready (and warmed up) before the test starts, so that nothing runs behind its back.
     app = create_app(settings.model_copy(update={"db_pool_size": 1}), database_url=migrated_url)
     async with app.router.lifespan_context(app):
-        await app.state.database.pool.wait()
-        app.state.session_factory = session_factory  # the test's rolled-back connection
-        app.state.connections = connections  # the same connection, for the hot paths
+        runtime: Runtime = app.state.runtime
+        await runtime.database.pool.wait()
+        app.state.runtime = replace(
+            runtime,
+            session_factory=session_factory,  # the test's rolled-back connection
+            telemetry=SqlTelemetryStore(connections),  # the same connection
+        )
         count_statements_of(engine.sync_engine)
         yield app
 

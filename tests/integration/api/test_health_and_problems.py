@@ -1,6 +1,7 @@
 """Probes, OpenAPI, and RFC 9457 problems for every kind of error."""
 
 import gc
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -9,8 +10,9 @@ from fastapi import FastAPI
 from assetwatch.api.app import create_app
 from assetwatch.config import Settings
 from assetwatch.db import migrations
+from assetwatch.domain import StoreUnavailable
 
-from .conftest import Tenant
+from .conftest import Fleet, Tenant
 
 pytestmark = pytest.mark.api
 
@@ -25,7 +27,9 @@ async def test_healthz_and_readyz_at_head(client: httpx.AsyncClient) -> None:
 async def test_readyz_is_503_when_the_schema_is_behind(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    app.state.head_revisions = frozenset({"a_revision_this_database_never_saw"})
+    app.state.runtime = replace(
+        app.state.runtime, head_revisions=frozenset({"a_revision_this_database_never_saw"})
+    )
     response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
@@ -81,6 +85,77 @@ async def test_unexpected_errors_are_a_500_problem_without_internals(app: FastAP
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "secret internals" not in response.text
+
+
+async def test_a_store_that_cannot_answer_is_a_503_the_client_may_retry(
+    app: FastAPI, client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    """What the db layer raises when the database is gone (`StoreUnavailable`) reaches the
+    client as one problem, whichever port raised it."""
+
+    class Unreachable:
+        async def latest(self, organization_id: int, asset_id: int) -> None:
+            raise StoreUnavailable("the database is unavailable")
+
+    app.state.runtime = replace(app.state.runtime, telemetry=Unreachable())
+    response = await client.get("/v1/assets/1/latest", headers=acme.auth())
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "urn:assetwatch:problem:database-unavailable",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "the database is unavailable; retry shortly",
+    }
+
+
+async def test_a_rules_field_is_located_where_the_request_carried_it(
+    client: httpx.AsyncClient, acme: Tenant, fleet: Fleet
+) -> None:
+    """The domain and the services name a field (`("tag",)`, `("points", 0, "signal_id")`); the
+    api says which part of the request held it, as FastAPI locates its own errors."""
+    tag = await client.get("/v1/assets?tag=north,south", headers=acme.auth())
+    assert tag.status_code == 422
+    assert [(e["loc"], e["type"]) for e in tag.json()["errors"]] == [
+        (["query", "tag"], "value_error")
+    ]
+
+    sid = fleet.signal_ids[0]
+    points = [
+        {"signal_id": 999_999, "ts": "2026-11-01T00:00:00Z", "value": 1},
+        {"signal_id": sid, "ts": "2026-11-01T00:00:01Z", "value": 2},
+    ]
+    unknown = await client.post("/v1/measurements", json={"points": points}, headers=acme.auth())
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"] == [
+        {
+            "loc": ["body", "points", 0, "signal_id"],
+            "msg": "unknown signal 999999",
+            "type": "unknown_signal",
+        }
+    ]
+
+    written = await client.post(
+        "/v1/measurements", json={"points": points[1:]}, headers=acme.auth()
+    )
+    assert written.status_code == 200
+    await client.post(
+        "/v1/measurements",
+        json={"points": [{**points[1], "ts": "2026-11-01T00:00:02Z"}]},
+        headers=acme.auth(),
+    )
+    first = await client.get(
+        f"/v1/signals/{sid}/measurements?order=desc&limit=1", headers=acme.auth()
+    )
+    cursor = first.json()["next_cursor"]
+    mismatch = await client.get(
+        f"/v1/signals/{sid}/measurements?order=asc&cursor={cursor}", headers=acme.auth()
+    )
+    assert mismatch.status_code == 422
+    assert mismatch.json()["errors"] == [
+        {"loc": ["query", "cursor"], "msg": "order mismatch", "type": "cursor"}
+    ]
 
 
 async def test_openapi_documents_every_route_with_errors(client: httpx.AsyncClient) -> None:

@@ -117,7 +117,7 @@ async def test_metrics_expose_requests_statements_pool_and_ingest(
 async def test_oversized_bodies_are_413(
     client: httpx.AsyncClient, acme: Tenant, app: FastAPI
 ) -> None:
-    limit = app.state.settings.max_body_bytes
+    limit = app.state.runtime.settings.max_body_bytes
     declared = await client.post(
         "/v1/measurements",
         content=b"x" * (limit + 1),

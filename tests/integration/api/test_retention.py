@@ -1,5 +1,6 @@
 """/v1/retention: an organisation's own retention or the deployment's default, for admins."""
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -48,7 +49,9 @@ async def test_by_default_telemetry_is_kept_forever(
 async def test_an_organisation_inherits_the_deployments_default(
     app: FastAPI, client: httpx.AsyncClient, acme: Tenant, settings: Settings
 ) -> None:
-    app.state.settings = settings.model_copy(update={"retention_days": 90})
+    app.state.runtime = replace(
+        app.state.runtime, settings=settings.model_copy(update={"retention_days": 90})
+    )
     assert await _get(client, acme) == {"days": 90, "inherited": True, "default_days": 90}
 
 
@@ -59,7 +62,9 @@ async def test_an_admin_sets_its_own_days_and_null_goes_back_to_the_default(
     settings: Settings,
     connection: AsyncConnection,
 ) -> None:
-    app.state.settings = settings.model_copy(update={"retention_days": 90})
+    app.state.runtime = replace(
+        app.state.runtime, settings=settings.model_copy(update={"retention_days": 90})
+    )
     own = {"days": 30, "inherited": False, "default_days": 90}
     assert await _put(client, acme, 30) == own
     assert await _get(client, acme) == own

@@ -6,8 +6,8 @@ from contextlib import asynccontextmanager
 import httpx
 
 from assetwatch.api.app import create_app
+from assetwatch.bootstrap import Runtime
 from assetwatch.config import Settings
-from assetwatch.db.unit_of_work import SqlUnitOfWork
 from assetwatch.domain import Role
 from assetwatch.services import tenancy
 
@@ -18,7 +18,8 @@ async def serving(
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, database_url=database_url)
     async with app.router.lifespan_context(app):
-        uow = SqlUnitOfWork(app.state.session_factory, app.state.connections)
+        runtime: Runtime = app.state.runtime
+        uow = runtime.unit_of_work()
         await tenancy.create_organization(uow, slug, slug.title())
         token = (await tenancy.create_key_for_slug(uow, slug, "k", Role.admin)).token
         transport = httpx.ASGITransport(app=app)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import psycopg
 import pytest
+from loadtest.live_server import live_server
 
 from assetwatch.embedded_db import embedded_postgres
-from tests.live_server import live_server
 
 CLIENTS = 6
 POINTS = 200

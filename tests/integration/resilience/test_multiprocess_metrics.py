@@ -3,8 +3,7 @@
 import re
 
 import httpx
-
-from tests.live_server import live_server
+from loadtest.live_server import live_server
 
 REQUESTS = 40
 

@@ -7,9 +7,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from assetwatch.api import responses
+from assetwatch.api.deps import runtime_of
 from assetwatch.api.problems import problem
-from assetwatch.db.engine import Database
-from assetwatch.db.migrations import current_revisions
 
 router = APIRouter(tags=["health"])
 
@@ -35,11 +34,10 @@ async def healthz() -> Health:
     responses=responses.UNAVAILABLE,
 )
 async def readyz(request: Request) -> Readiness | JSONResponse:
-    database: Database = request.app.state.database
-    expected: frozenset[str] = request.app.state.head_revisions
+    runtime = runtime_of(request)
+    expected = runtime.head_revisions
     try:
-        async with database.engine.connect() as conn:
-            current = await conn.run_sync(current_revisions)
+        current = await runtime.database.schema_revisions()
     except Exception:  # any failure to reach the database means "not ready"
         return problem(503, "the database is not reachable")
     if current != expected:

@@ -3,17 +3,15 @@
 from fastapi import APIRouter, Request
 
 from assetwatch.api import responses
-from assetwatch.api.deps import Caller, Uow
+from assetwatch.api.deps import Caller, Uow, runtime_of
 from assetwatch.api.schemas import RetentionOut, RetentionUpdate
-from assetwatch.config import Settings
 from assetwatch.services import retention
 
 router = APIRouter(prefix="/v1/retention", tags=["retention"], responses=responses.AUTHENTICATED)
 
 
 def _default_days(request: Request) -> int | None:
-    settings: Settings = request.app.state.settings
-    return settings.retention_days
+    return runtime_of(request).settings.retention_days
 
 
 def _out(applied: retention.Retention) -> RetentionOut:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from assetwatch.api import responses
-from assetwatch.api.deps import Authorized
+from assetwatch.api.deps import Authorized, runtime_of
 from assetwatch.api.direct_route import DirectRoute
 from assetwatch.api.ingest_body import decode_points
 from assetwatch.api.metrics import POINTS_INGESTED
@@ -33,7 +33,6 @@ from assetwatch.api.schemas import (
     ReadingOut,
     Rollups,
 )
-from assetwatch.config import Settings
 from assetwatch.domain.measurements import EARLIEST
 from assetwatch.domain.types import utcnow
 from assetwatch.services import telemetry
@@ -84,7 +83,7 @@ def _json(content: Any) -> Response:
     },
 )
 async def write_measurements(request: Request, auth: Authorized) -> Response:
-    settings: Settings = request.app.state.settings
+    settings = runtime_of(request).settings
     body = await request.body()
     try:
         points = decode_points(body)
@@ -93,7 +92,7 @@ async def write_measurements(request: Request, auth: Authorized) -> Response:
     if len(points) > settings.ingest_max_points:
         return problem(413, f"{len(points)} points; at most {settings.ingest_max_points} a request")
     written = await telemetry.ingest(
-        auth.uow,
+        auth.telemetry,
         auth.caller,
         points,
         max_future=timedelta(seconds=settings.ingest_max_future_seconds),
@@ -112,7 +111,7 @@ async def write_measurements(request: Request, auth: Authorized) -> Response:
 async def read_measurements(signal_id: Id, auth: Authorized, request: Request) -> Response:
     query = readings_query(request)
     page = await telemetry.readings(
-        auth.uow,
+        auth.telemetry,
         auth.caller,
         signal_id,
         start=query.start,
@@ -135,7 +134,7 @@ async def signal_rollups(signal_id: Id, auth: Authorized, request: Request) -> R
     query = rollups_query(request)
     start, end = _span(query)
     rows = await telemetry.rollups(
-        auth.uow, auth.caller, signal_id, bucket=query.bucket, start=start, end=end
+        auth.telemetry, auth.caller, signal_id, bucket=query.bucket, start=start, end=end
     )
     return _json({"bucket": query.bucket, "items": list(rows)})
 
@@ -151,7 +150,7 @@ async def asset_rollups(asset_id: Id, auth: Authorized, request: Request) -> Res
     query = asset_rollups_query(request)
     start, end = _span(query)
     series = await telemetry.asset_rollups(
-        auth.uow,
+        auth.telemetry,
         auth.caller,
         asset_id,
         bucket=query.bucket,
@@ -178,5 +177,5 @@ async def asset_rollups(asset_id: Id, auth: Authorized, request: Request) -> Res
     summary="The latest point of every signal of an asset (one query)",
 )
 async def latest_of_asset(asset_id: Id, auth: Authorized) -> Response:
-    points = await telemetry.latest(auth.uow, auth.caller, asset_id)
+    points = await telemetry.latest(auth.telemetry, auth.caller, asset_id)
     return _json({"asset_id": asset_id, "signals": list(points)})
