@@ -27,7 +27,7 @@ async def world() -> World:
         Measurement(signal_id=world.temp_id, ts=T0 + HOUR, value=10.0),
         Measurement(signal_id=world.fuel_id, ts=T0 + HOUR / 2, value=0.5),
     ]
-    await world.uow.measurements.write(world.org, Points.of(points))
+    await world.telemetry.write(world.org, Points.of(points))
     return world
 
 
@@ -42,7 +42,7 @@ async def asset_rollups(
     caller: Principal | None = None,
 ) -> dict[int, list[Rollup]]:
     return await telemetry.asset_rollups(
-        world.uow,
+        world.telemetry,
         caller or world.caller(Role.reader),
         world.asset_id if asset_id is None else asset_id,
         bucket=bucket,
@@ -91,4 +91,4 @@ async def test_the_bucket_and_range_rules_apply(
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
         await asset_rollups(world, bucket=bucket, start=start, end=end)
-    assert [e["type"] for e in refused.value.errors] == [kind]
+    assert [e.type for e in refused.value.errors] == [kind]

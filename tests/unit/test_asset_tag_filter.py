@@ -2,7 +2,7 @@
 
 import pytest
 
-from assetwatch.domain import InvalidInput, Role
+from assetwatch.domain import FieldError, InvalidInput, Role
 from assetwatch.services import assets
 from tests.unit.fakes import World, build_world
 
@@ -41,10 +41,9 @@ async def test_an_invalid_tag_names_the_query_parameter_and_the_reason(world: Wo
         await assets.list_assets(world.uow, world.caller(), tag="north,field", limit=5)
     assert refused.value.detail == "not a valid tag"
     assert refused.value.errors == [
-        {
-            "loc": ["query", "tag"],
-            "msg": "Value error, a tag may not contain commas, tabs, line breaks or control "
-            "characters",
-            "type": "value_error",
-        }
+        FieldError(
+            ("tag",),
+            "Value error, a tag may not contain commas, tabs, line breaks or control characters",
+            "value_error",
+        )
     ]

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assetwatch.domain import InvalidInput, Measurement, Points, Role
+from assetwatch.domain import FieldError, InvalidInput, Measurement, Points, Role
 from assetwatch.domain.types import utcnow
 from assetwatch.services import telemetry
 from tests.unit.fakes import World, build_world
@@ -21,7 +21,7 @@ async def world() -> World:
 async def ingest(world: World, *points: tuple[int, datetime]) -> int:
     batch = Points.of(Measurement(signal_id=s, ts=ts, value=1.0) for s, ts in points)
     return await telemetry.ingest(
-        world.uow, world.caller(Role.writer), batch, max_future=timedelta(minutes=5)
+        world.telemetry, world.caller(Role.writer), batch, max_future=timedelta(minutes=5)
     )
 
 
@@ -46,7 +46,9 @@ async def test_unknown_signals_are_listed_in_the_detail_and_named_at_their_first
     assert refused.value.detail == (
         f"unknown signal ids: {sorted([world.other_signal_id, UNKNOWN])}; nothing was written"
     )
-    assert [(e["loc"][-2:], e["msg"], e["type"]) for e in refused.value.errors] == [
-        ([1, "signal_id"], f"unknown signal {UNKNOWN}", "unknown_signal"),
-        ([2, "signal_id"], f"unknown signal {world.other_signal_id}", "unknown_signal"),
+    assert refused.value.errors == [
+        FieldError(("points", 1, "signal_id"), f"unknown signal {UNKNOWN}", "unknown_signal"),
+        FieldError(
+            ("points", 2, "signal_id"), f"unknown signal {world.other_signal_id}", "unknown_signal"
+        ),
     ]

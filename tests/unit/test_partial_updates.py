@@ -2,7 +2,7 @@
 
 import pytest
 
-from assetwatch.domain import InvalidInput, Role
+from assetwatch.domain import FieldError, InvalidInput, Role
 from assetwatch.services import assets, retention
 from tests.unit.fakes import World, build_world
 
@@ -38,11 +38,7 @@ async def test_an_invalid_value_names_the_field_and_pydantics_reason(world: Worl
         await assets.update_signal(world.uow, world.caller(), world.temp_id, {"unit": "u" * 33})
     assert refused.value.detail == "invalid value for unit"
     assert refused.value.errors == [
-        {
-            "loc": ["body", "unit"],
-            "msg": "String should have at most 32 characters",
-            "type": "string_too_long",
-        }
+        FieldError(("unit",), "String should have at most 32 characters", "string_too_long")
     ]
 
 
@@ -51,9 +47,5 @@ async def test_invalid_retention_days_name_the_days_field_and_the_bound(world: W
         await retention.set_retention(world.uow, world.caller(), 0, default_days=None)
     assert refused.value.detail == "invalid number of days"
     assert refused.value.errors == [
-        {
-            "loc": ["body", "days"],
-            "msg": "Input should be greater than or equal to 1",
-            "type": "greater_than_equal",
-        }
+        FieldError(("days",), "Input should be greater than or equal to 1", "greater_than_equal")
     ]

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from assetwatch.domain import Measurement, Points
+from assetwatch.domain import FieldError, Measurement, Points
 
 NOW = datetime(2026, 3, 2, 8, tzinfo=UTC)
 
@@ -20,9 +20,9 @@ def batch(*points: tuple[int, int, float]) -> Points:
 def test_each_future_point_is_named_by_index_with_the_allowed_skew() -> None:
     points = batch((1, 0, 1.0), (1, 301, 2.0), (2, 300, 3.0), (2, 9_999, 4.0))
     errors = points.future_errors(NOW, timedelta(minutes=5))
-    assert [(e["loc"][-2:], e["msg"], e["type"]) for e in errors] == [
-        ([1, "ts"], "more than 300 s in the future", "future_timestamp"),
-        ([3, "ts"], "more than 300 s in the future", "future_timestamp"),
+    assert errors == [
+        FieldError(("points", 1, "ts"), "more than 300 s in the future", "future_timestamp"),
+        FieldError(("points", 3, "ts"), "more than 300 s in the future", "future_timestamp"),
     ]
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assetwatch.domain import InvalidInput, Measurement, Points, Role
+from assetwatch.domain import FieldError, InvalidInput, Measurement, Points, Reading, Role
 from assetwatch.services import telemetry
 from assetwatch.services.pagination import Page
 from tests.unit.fakes import World, build_world
@@ -22,7 +22,7 @@ async def world() -> World:
     """temp holds a point a minute, minutes 0 to 9."""
     world = await build_world()
     points = [Measurement(signal_id=world.temp_id, ts=at(m), value=m) for m in range(10)]
-    await world.uow.measurements.write(world.org, Points.of(points))
+    await world.telemetry.write(world.org, Points.of(points))
     return world
 
 
@@ -33,9 +33,9 @@ async def read(
     start: datetime | None = None,
     end: datetime | None = None,
     descending: bool = False,
-) -> Page[telemetry.Reading]:
+) -> Page[Reading]:
     return await telemetry.readings(
-        world.uow,
+        world.telemetry,
         world.caller(Role.reader),
         world.temp_id,
         start=start,
@@ -46,7 +46,7 @@ async def read(
     )
 
 
-def minutes(page: Page[telemetry.Reading]) -> list[float]:
+def minutes(page: Page[Reading]) -> list[float]:
     return [r["value"] for r in page.items]
 
 
@@ -82,6 +82,4 @@ async def test_a_malformed_cursor_asks_for_the_cursor_as_received(world: World) 
     with pytest.raises(InvalidInput) as refused:
         await read(world, "2026-03-02T08:00:00Z")
     assert refused.value.detail == INVALID_CURSOR
-    assert refused.value.errors == [
-        {"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "cursor"}
-    ]
+    assert refused.value.errors == [FieldError(("cursor",), "invalid cursor", "cursor")]

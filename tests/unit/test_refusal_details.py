@@ -42,14 +42,21 @@ NOT_FOUND: dict[str, tuple[Refusal, str]] = {
     ),
     "readings": (
         lambda w: telemetry.readings(
-            w.uow, w.caller(), UNKNOWN, start=None, end=None, descending=False, limit=5, cursor=None
+            w.telemetry,
+            w.caller(),
+            UNKNOWN,
+            start=None,
+            end=None,
+            descending=False,
+            limit=5,
+            cursor=None,
         ),
         f"no signal {UNKNOWN}",
     ),
-    "latest": (lambda w: telemetry.latest(w.uow, w.caller(), UNKNOWN), f"no asset {UNKNOWN}"),
+    "latest": (lambda w: telemetry.latest(w.telemetry, w.caller(), UNKNOWN), f"no asset {UNKNOWN}"),
     "asset_rollups": (
         lambda w: telemetry.asset_rollups(
-            w.uow, w.caller(), UNKNOWN, bucket="1h", start=T0, end=T1, signal_ids=None
+            w.telemetry, w.caller(), UNKNOWN, bucket="1h", start=T0, end=T1, signal_ids=None
         ),
         f"no asset {UNKNOWN}",
     ),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assetwatch.domain import InvalidInput
+from assetwatch.domain import FieldError, InvalidInput
 from assetwatch.services.seed_files import (
     Row,
     RowError,
@@ -26,7 +26,7 @@ def items(path: Path) -> list[Row | tuple[int, str]]:
 
 
 def problems(error: InvalidInput) -> list[str]:
-    return [e["msg"] for e in error.errors]
+    return [e.msg for e in error.errors]
 
 
 def test_a_byte_order_mark_before_the_header_is_ignored(tmp_path: Path) -> None:
@@ -131,6 +131,6 @@ def test_the_problems_are_listed_one_a_line_and_one_an_error() -> None:
         "problems in the seed files, nothing was written:\n  a.csv:2: bad\n  b.json: worse"
     )
     assert refused.errors == [
-        {"loc": ["file"], "msg": "a.csv:2: bad", "type": "seed_file"},
-        {"loc": ["file"], "msg": "b.json: worse", "type": "seed_file"},
+        FieldError(("file",), "a.csv:2: bad", "seed_file"),
+        FieldError(("file",), "b.json: worse", "seed_file"),
     ]

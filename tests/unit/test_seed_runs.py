@@ -9,7 +9,13 @@ import pytest
 
 from assetwatch.domain import InvalidInput, Role
 from assetwatch.services import api_keys, seed_check, seed_demo, seeding
-from tests.unit.fakes import FakeUnitOfWork, principal, seed_asset, seed_organization
+from tests.unit.fakes import (
+    FakeTelemetryStore,
+    FakeUnitOfWork,
+    principal,
+    seed_asset,
+    seed_organization,
+)
 
 SKEW = timedelta(minutes=5)
 NOW = datetime(2026, 3, 9, 12, 34, 56, tzinfo=UTC)
@@ -44,13 +50,14 @@ def pump_rows(*stamps: datetime) -> list[str]:
 
 async def run(uow: FakeUnitOfWork, *paths: Path, **options: Any) -> seeding.SeedReport:
     options.setdefault("now", NOW)
-    return await seeding.seed(uow, "acme", list(paths), max_future=SKEW, **options)
+    store = FakeTelemetryStore(uow.store)
+    return await seeding.seed(uow, store, "acme", list(paths), max_future=SKEW, **options)
 
 
 async def refusal(uow: FakeUnitOfWork, *paths: Path, **options: Any) -> list[str]:
     with pytest.raises(InvalidInput) as refused:
         await run(uow, *paths, **options)
-    return [e["msg"] for e in refused.value.errors]
+    return [e.msg for e in refused.value.errors]
 
 
 async def test_the_report_counts_each_asset_and_signal_created_or_updated(
@@ -199,7 +206,13 @@ async def test_the_demo_may_take_another_slug_and_reports_its_progress(tmp_path:
         measurements(tmp_path, *pump_rows(NOW - timedelta(hours=1))),
     ]
     demo = await seed_demo.bootstrap_demo(
-        uow, files, max_future=SKEW, slug="trial", progress=progress, now=NOW
+        uow,
+        FakeTelemetryStore(uow.store),
+        files,
+        max_future=SKEW,
+        slug="trial",
+        progress=progress,
+        now=NOW,
     )
     assert demo is not None
     assert (demo.report.organization.slug, progress.total, progress.advanced) == ("trial", 1, 1)
