@@ -1,10 +1,11 @@
 """`assetwatch serve`."""
 
-import asyncio
 import os
 import signal
+import socket
+import subprocess
+import sys
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -16,9 +17,9 @@ from assetwatch.cli._common import database, err
 from assetwatch.cli.seed import bootstrap_demo, client_base_url
 from assetwatch.config import Settings, get_settings
 from assetwatch.db import migrations
-from assetwatch.db.maintenance import run_worker
 
 PACKAGE_SOURCE = Path(__file__).resolve().parents[1]  # src/assetwatch, what --reload watches
+WORKER_STOP_TIMEOUT = 10.0  # seconds a stopping worker has to finish its step
 
 
 def _stop_after_drain(signum: int, frame: FrameType | None) -> None:
@@ -46,8 +47,8 @@ def serve(
         bool | None,
         typer.Option(
             "--worker/--no-worker",
-            help="run the maintenance worker in this process (default: with the embedded "
-            "database only; in Kubernetes it is a Deployment of its own)",
+            help="run the maintenance worker beside the server, as a child process (default: "
+            "with the embedded database only; in Kubernetes it is a Deployment of its own)",
         ),
     ] = None,
     reload: Annotated[
@@ -103,9 +104,7 @@ def serve(
             err(f"reloading on changes to *.py under {', '.join(watched)}")
         for stop in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop, _stop_after_drain)
-        stop_worker = (
-            _start_worker(url, settings) if (embedded if worker is None else worker) else None
-        )
+        stop_worker = _start_worker(url) if (embedded if worker is None else worker) else None
         try:
             _run_uvicorn(uvicorn, host, port, workers, settings, watched)
         finally:
@@ -113,24 +112,34 @@ def serve(
                 stop_worker()
 
 
-def _start_worker(url: str, settings: Settings) -> Callable[[], None]:
-    """The maintenance worker on a thread of its own; returns what stops it."""
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
+def _start_worker(url: str) -> Callable[[], None]:
+    """The maintenance worker as a child process (`assetwatch worker`); returns what stops it.
 
-    def run() -> None:
-        loop.run_until_complete(run_worker(url, settings, stop))
-        loop.close()
-
-    thread = threading.Thread(target=run, name="assetwatch-worker", daemon=True)
-    thread.start()
-    err("maintenance worker running in this process (partitions, compaction, retention)")
+    Not a thread of this process: compaction encodes segments in long stretches that hold the
+    GIL, and the requests this process serves would wait behind them.
+    """
+    metrics_port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "assetwatch.cli", "worker", "--metrics-port", str(metrics_port)],
+        env={**os.environ, "DATABASE_URL": url},
+    )
+    err(f"maintenance worker running as process {process.pid} (partitions, compaction, retention)")
 
     def stop_it() -> None:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(timeout=10)
+        process.terminate()  # SIGTERM: the worker finishes its step and exits
+        try:
+            process.wait(timeout=WORKER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     return stop_it
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _watched(reload_dirs: list[Path] | None) -> list[str]:

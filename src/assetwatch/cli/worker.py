@@ -11,6 +11,7 @@ from assetwatch.cli._common import database, err
 from assetwatch.config import get_settings
 from assetwatch.db import migrations
 from assetwatch.db.maintenance import run_worker
+from assetwatch.observability import configure_logging
 
 
 def worker(
@@ -24,6 +25,7 @@ def worker(
 ) -> None:
     """Run the maintenance worker; one instance works at a time (the others stand by)."""
     settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)  # as the API's: each cycle, JSON
     with database(settings) as url:
         if not settings.database_url:
             migrations.upgrade(url)
