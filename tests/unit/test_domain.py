@@ -7,7 +7,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from assetwatch.domain import Asset, Conflict, Measurement, Organization, Points, Signal
-from assetwatch.domain.types import MAX_ATTRIBUTE_DEPTH, Attributes
+from assetwatch.domain.types import MAX_ATTRIBUTE_DEPTH, Attributes, Timestamp
 
 
 def test_names_are_trimmed() -> None:
@@ -107,3 +107,12 @@ def test_attributes_nest_at_most_four_levels_of_objects_and_lists() -> None:
     assert MAX_ATTRIBUTE_DEPTH == 4
     with pytest.raises(ValidationError, match="at most 4 levels"):
         attributes.validate_python({"a": {"b": [{"c": []}]}})
+
+
+@pytest.mark.parametrize("stamp", [0, 1_795_334_400.5, "1795334400", True])
+def test_an_instant_is_rfc_3339_text_and_the_refusal_says_so(stamp: object) -> None:
+    with pytest.raises(ValidationError) as refused:
+        TypeAdapter(Timestamp).validate_python(stamp)
+    assert [e["msg"] for e in refused.value.errors()] == [
+        "Value error, must be an RFC 3339 date-time, such as 2026-11-22T08:00:00Z"
+    ]
