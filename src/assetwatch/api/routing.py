@@ -5,7 +5,6 @@ method of a resource is a route of its own; the `Allow` header must list them al
 """
 
 import re
-from functools import cache
 
 from fastapi import FastAPI, Request
 from starlette.routing import compile_path
@@ -14,9 +13,15 @@ from starlette.routing import compile_path
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-@cache
-def _methods_by_path(app: FastAPI) -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
-    """Each documented path's pattern and methods (a GET serves HEAD too)."""
+MethodsByPath = tuple[tuple[re.Pattern[str], frozenset[str]], ...]
+
+
+def _methods_by_path(app: FastAPI) -> MethodsByPath:
+    """Each documented path's pattern and methods (a GET serves HEAD too), worked out at the
+    first 405 and kept on the app, which holds the document they come from."""
+    known: MethodsByPath | None = getattr(app.state, "methods_by_path", None)
+    if known is not None:
+        return known
     paths: dict[str, dict[str, object]] = app.openapi()["paths"]
     table = []
     for template, operations in paths.items():
@@ -25,7 +30,9 @@ def _methods_by_path(app: FastAPI) -> tuple[tuple[re.Pattern[str], frozenset[str
             methods.add("HEAD")
         pattern, _, _ = compile_path(template)
         table.append((pattern, frozenset(methods)))
-    return tuple(table)
+    known = tuple(table)
+    app.state.methods_by_path = known
+    return known
 
 
 def allowed_methods(request: Request) -> list[str] | None:
