@@ -174,14 +174,15 @@ def report(run: Run, args: argparse.Namespace) -> str:
         "|---|---|---|",
         f"| bytes a point: point rows + segments, with indexes | {per_point(run.as_rows, 'rows')} "
         f"| {per_point(run.as_segments, 'rows', 'segments')} (rows "
-        f"{run.as_segments['rows'] / 1e6:.1f} MB, segments {run.as_segments['segments'] / 1e6:.1f}"
-        " MB) |",
+        f"{run.as_segments['rows'] / 1e6:.1f} MB, segments and day summaries "
+        f"{run.as_segments['segments'] / 1e6:.1f} MB) |",
         f"| bytes a point: database growth | "
         f"{(run.as_rows['database'] - run.empty['database']) / n:.2f} | "
         f"{(run.as_segments['database'] - run.empty['database']) / n:.2f} |",
     ]
     for name, figure in run.reads_as_segments.items():
-        before = run.reads_as_rows.get(name, "(same path)")
+        missing = "(same path)" if name.startswith("ingest") else "(not in that report)"
+        before = run.reads_as_rows.get(name, missing)
         lines.append(f"| {name} | {before} | {figure} |")
     return "\n".join(lines) + "\n"
 

@@ -84,7 +84,8 @@ def load(conn: psycopg.Connection[Any], signals: list[int], first_us: int, insta
 
 
 def storage(conn: psycopg.Connection[Any]) -> dict[str, int]:
-    """Bytes of the point tables (all partitions, with indexes) and of segments, vacuumed."""
+    """Bytes of the point tables (all partitions, with indexes) and of segments with their day
+    summaries, vacuumed."""
     conn.commit()
     conn.autocommit = True
     conn.execute("VACUUM ANALYZE")
@@ -96,6 +97,12 @@ def storage(conn: psycopg.Connection[Any]) -> dict[str, int]:
     )
     return {
         "rows": int(rows),
-        "segments": int(scalar(conn, "SELECT pg_total_relation_size('segments')")),
+        "segments": int(
+            scalar(
+                conn,
+                "SELECT pg_total_relation_size('segments')"
+                " + pg_total_relation_size('segment_days')",
+            )
+        ),
         "database": int(scalar(conn, "SELECT pg_database_size(current_database())")),
     }

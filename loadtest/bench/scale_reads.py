@@ -47,6 +47,14 @@ def read_cases(first_us: int, end_us: int) -> dict[str, tuple[str, dict[str, Any
         "5-minute rollup, 10,000 buckets": ("rollups", window("5m", end_us - 50_000 * MINUTE_US)),
         "hourly rollup, up to 10,000 buckets": ("rollups", window("1h", end_us - 10_000 * HOUR_US)),
         "asset rollup, 25 signals, hourly, 1 day": ("asset", window("1h", end_us - DAY_US)),
+        "asset rollup, 25 signals, hourly, 1,000 buckets": (
+            "asset",
+            window("1h", end_us - 40 * HOUR_US),
+        ),
+        "asset rollup, 25 signals, 15 min, 10,000 buckets": (
+            "asset",
+            window("15m", end_us - 400 * 15 * MINUTE_US),
+        ),
         "asset rollup, 25 signals, 15 min, 10 days": ("asset", window("15m", end_us - 10 * DAY_US)),
         "asset rollup, 25 signals, daily, whole span": ("asset", window("1d", first_us)),
         "latest of an asset": ("latest", {}),

@@ -142,8 +142,9 @@ measurements = Table(
     Column("signal_id", BigInteger, nullable=False),
     Column("ts", DateTime(timezone=True), nullable=False),
     Column("value", Double, nullable=False),
-    # Leads with signal_id: the index behind every range read and the trigger's delete.
-    PrimaryKeyConstraint("signal_id", "ts"),
+    # Leads with signal_id: the index behind every range read and the trigger's delete. It
+    # carries the value (migration 0008): reads of hot rows scan the index alone.
+    PrimaryKeyConstraint("signal_id", "ts", postgresql_include=["value"]),
     # Compaction takes an hour of every signal at once: a block range index finds it.
     Index("ix_measurements_ts", "ts", postgresql_using="brin"),
     postgresql_partition_by="RANGE (ts)",
@@ -180,6 +181,22 @@ segments = Table(
         "chunk_start",
         postgresql_where=text("slots IS NULL"),
     ),
+)
+
+# The segments' summaries per signal per day (midnight UTC), for rollups of whole days: one row
+# a day instead of 24. Kept exact by triggers on `segments` (migration 0007), which recount the
+# days a statement touched, whoever wrote it.
+segment_days = Table(
+    "segment_days",
+    metadata,
+    Column("signal_id", BigInteger, nullable=False),
+    Column("day", DateTime(timezone=True), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("min", Double, nullable=False),
+    Column("max", Double, nullable=False),
+    Column("sum", Double, nullable=False),
+    # Leads with signal_id, like every telemetry table; index-only scans answer the rollups.
+    PrimaryKeyConstraint("signal_id", "day", postgresql_include=["count", "min", "max", "sum"]),
 )
 
 # One row: everything before `compacted_through` lives in segments, apart from late points

@@ -59,8 +59,9 @@ def merge_rollups(
 ) -> dict[int, list[Rollup]]:
     """Each owned signal's non-empty buckets, oldest first (an owned signal with none: []).
 
-    Every signal is merged at once: rows carry a dense signal index, so the per-signal work is
-    one slice at the end, not a Python pass per signal."""
+    Rows carry instants as µs since the epoch. Every signal is merged at once: rows carry a
+    dense signal index, so the per-signal work is one slice at the end, not a Python pass per
+    signal."""
     owned: list[int] = []
     summaries: list[tuple[int, int, int, float, float, float]] = []
     cut: list[tuple[int, int, int, bytes]] = []
@@ -70,13 +71,13 @@ def merge_rollups(
         if kind == 4:
             owned.append(signal_id)
         elif kind in (0, 1):
-            summaries.append((signal_id, micros(stamp), n, lo, hi, total))
+            summaries.append((signal_id, stamp, n, lo, hi, total))
         elif kind == 2:
-            cut.append((signal_id, micros(stamp), n, bytes(points)))
+            cut.append((signal_id, stamp, n, bytes(points)))
         elif kind == 5:
-            sliced.append((signal_id, micros(stamp), bytes(points)))
+            sliced.append((signal_id, stamp, bytes(points)))
         else:
-            late.append((signal_id, micros(stamp), lo))
+            late.append((signal_id, stamp, lo))
     owned.sort()
     index = {signal_id: i for i, signal_id in enumerate(owned)}
     bucket_us = bucket // timedelta(microseconds=1)
@@ -96,12 +97,14 @@ def merge_rollups(
             )
         )
     merged = _combined(parts)
-    # Bucket starts are whole seconds (buckets are, and so is their origin).
-    at = datetime.fromtimestamp
+    # One datetime per distinct bucket start, shared by every signal's bucket there. Bucket
+    # starts are whole seconds (buckets are, and so is their origin).
+    seconds, where = np.unique(merged.buckets // 1_000_000, return_inverse=True)
+    at = [datetime.fromtimestamp(second, UTC) for second in seconds.tolist()]
     rollups = [
-        Rollup(at(second, UTC), n, lo, hi, total / n)
-        for second, n, lo, hi, total in zip(
-            (merged.buckets // 1_000_000).tolist(),
+        Rollup(at[i], n, lo, hi, total / n)
+        for i, n, lo, hi, total in zip(
+            where.tolist(),
             merged.counts.tolist(),
             merged.lows.tolist(),
             merged.highs.tolist(),

@@ -18,6 +18,7 @@ from assetwatch.domain.readings import BUCKET_ORIGIN
 from assetwatch.encoding.slots import SLOT_US
 
 SLOT = timedelta(microseconds=SLOT_US)
+DAY = timedelta(days=1)
 
 _OWNED_SIGNAL = """
     SELECT signals.id FROM signals JOIN assets ON assets.id = signals.asset_id
@@ -102,6 +103,8 @@ def _rollups_sql(owned: str) -> str:
     overlapping = """g.signal_id IN (SELECT id FROM owned)
       AND g.chunk_start >= :chunk_low AND g.chunk_start < :end
       AND g.last_ts >= :start AND g.first_ts < :end"""
+    # Instants leave as µs since the epoch and counts as bigint: parsing thousands of
+    # timestamps and numerics into datetimes and Decimals cost the merge more than its numpy.
     return f"""
 WITH owned AS ({owned}), state AS (
     SELECT compacted_through AS w FROM storage_state WHERE id = 1
@@ -121,10 +124,31 @@ WITH owned AS ({owned}), state AS (
            min(value) AS lo, max(value) AS hi, sum(value) AS total
     FROM late WHERE NOT {segment_of_late}
     GROUP BY 1, 2
+), late_days AS (
+    SELECT DISTINCT signal_id, date_bin(interval '1 day', ts, :origin) AS day FROM late
+    WHERE ts >= :day_low AND ts < :day_high
+), days AS (
+    SELECT d.signal_id, date_bin(:bucket, d.day, :origin) AS b, sum(d.count) AS n,
+           min(d.min) AS lo, max(d.max) AS hi, sum(d.sum) AS total
+    FROM segment_days d
+    WHERE d.signal_id IN (SELECT id FROM owned) AND d.day >= :day_low AND d.day < :day_high
+      AND (d.signal_id, d.day) NOT IN (SELECT signal_id, day FROM late_days)
+    GROUP BY 1, 2
+), hours AS (
+    SELECT g.* FROM segments g
+    WHERE g.signal_id IN (SELECT id FROM owned)
+      AND g.chunk_start >= :chunk_low AND g.chunk_start < :day_low
+    UNION ALL
+    SELECT g.* FROM segments g
+    WHERE g.signal_id IN (SELECT id FROM owned)
+      AND g.chunk_start >= :day_high AND g.chunk_start < :end
+    UNION ALL
+    SELECT g.* FROM late_days JOIN segments g ON g.signal_id = late_days.signal_id
+      AND g.chunk_start >= late_days.day AND g.chunk_start < late_days.day + interval '1 day'
 ), whole AS (
     SELECT g.signal_id, date_bin(:bucket, g.chunk_start, :origin) AS b, sum(g.count) AS n,
            min(g.min) AS lo, max(g.max) AS hi, sum(g.sum) AS total
-    FROM segments g
+    FROM hours g
     WHERE :whole_hours AND {overlapping}
       AND g.first_ts >= :start AND g.last_ts < :end AND NOT {late_in_hour}
     GROUP BY 1, 2
@@ -139,9 +163,14 @@ WITH owned AS ({owned}), state AS (
           SELECT signal_id, date_bin(interval '1 hour', ts, :origin) FROM late
       )
 )
+SELECT kind, signal_id, CAST(extract(epoch FROM b) * 1000000 AS bigint), CAST(n AS bigint),
+       lo, hi, total, points
+FROM (
 SELECT 0 AS kind, signal_id, b, n, lo, hi, total, NULL::bytea AS points FROM recent
 UNION ALL
 SELECT 1, signal_id, b, n, lo, hi, total, NULL FROM whole
+UNION ALL
+SELECT 1, signal_id, b, n, lo, hi, total, NULL FROM days
 UNION ALL
 SELECT 2, g.signal_id, g.chunk_start, g.count, NULL, NULL, NULL, g.points
 FROM cut JOIN segments g USING (signal_id, chunk_start)
@@ -159,6 +188,7 @@ UNION ALL
 SELECT 3, signal_id, ts, NULL, value, NULL, NULL, NULL FROM late WHERE {segment_of_late}
 UNION ALL
 SELECT 4, id, NULL, NULL, NULL, NULL, NULL, NULL FROM owned
+) AS parts
 """
 
 
@@ -184,7 +214,19 @@ def readings_params(
     }
 
 
+def whole_days(start: datetime, end: datetime, bucket: timedelta) -> tuple[datetime, datetime]:
+    """The days `[low, high)` a rollup reads from day summaries: those the range holds whole,
+    when its buckets are whole days (day starts are bucket boundaries); else an empty span."""
+    low = chunk_low(start)
+    if bucket % DAY:
+        return low, low
+    first = BUCKET_ORIGIN + -((BUCKET_ORIGIN - start) // DAY) * DAY  # the midnight at or after
+    last = BUCKET_ORIGIN + (end - BUCKET_ORIGIN) // DAY * DAY  # the midnight at or before
+    return (first, last) if first < last else (low, low)
+
+
 def rollups_params(start: datetime, end: datetime, bucket: timedelta) -> dict[str, Any]:
+    day_low, day_high = whole_days(start, end, bucket)
     return {
         "start": start,
         "end": end,
@@ -192,6 +234,8 @@ def rollups_params(start: datetime, end: datetime, bucket: timedelta) -> dict[st
         "origin": BUCKET_ORIGIN,
         "chunk_low": chunk_low(start),
         "chunk_high": chunk_low(end),
+        "day_low": day_low,
+        "day_high": day_high,
         "whole_hours": bucket % CHUNK == timedelta(0),
         "whole_slots": bucket % SLOT == timedelta(0),
     }

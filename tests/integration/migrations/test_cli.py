@@ -145,7 +145,9 @@ def test_history_lists_every_revision_oldest_first(cli: CliRunner) -> None:
         "0002 -> 0003",
         "0003 -> 0004",
         "0004 -> 0005",
-        "0005 -> 0006 (head)",
+        "0005 -> 0006",
+        "0006 -> 0007",
+        "0007 -> 0008 (head)",
     ]
 
 

@@ -55,7 +55,8 @@ def _bucket_of(ts_us: int, bucket_us: int) -> int:
 
 def _rows(store: dict[str, Any]) -> list[tuple[Any, ...]]:
     """What the rollup statement returns: kinds 0 (hot buckets), 2 (segments), 3 (late rows),
-    4 (owned signals), 5 (slots); segments are every chunk with points before the watermark."""
+    4 (owned signals), 5 (slots), instants in µs; segments are every chunk with points before
+    the watermark."""
     bucket_us = store["bucket"] // timedelta(microseconds=1)
     rows: list[tuple[Any, ...]] = [
         (4, sid, None, None, None, None, None, None) for sid in store["owned"]
@@ -81,15 +82,15 @@ def _rows(store: dict[str, Any]) -> list[tuple[Any, ...]]:
                 and not any(chunk <= t < chunk + HOUR_US for t in store["late"][sid])
                 and (found := slots.encode(chunk, ts, vals)) != slots.NONE
             ):
-                rows.append((5, sid, instant(chunk), len(held), None, None, None, found))
+                rows.append((5, sid, chunk, len(held), None, None, None, found))
                 continue
             blob = segment.encode(ts, vals)
-            rows.append((2, sid, instant(chunk), len(held), None, None, None, blob))
+            rows.append((2, sid, chunk, len(held), None, None, None, blob))
         for b, vs in hot.items():
-            rows.append((0, sid, instant(b), len(vs), min(vs), max(vs), sum(vs), None))
+            rows.append((0, sid, b, len(vs), min(vs), max(vs), sum(vs), None))
         for ts, value in store["late"][sid].items():
             if store["start"] <= ts < store["end"]:
-                rows.append((3, sid, instant(ts), None, value, None, None, None))
+                rows.append((3, sid, ts, None, value, None, None, None))
     return rows
 
 
@@ -128,8 +129,8 @@ def test_a_late_row_overrides_the_compacted_point_at_its_instant() -> None:
     blob = segment.encode(ts, np.array([1.0, 2.0]))
     rows = [
         (4, 5, None, None, None, None, None, None),
-        (2, 5, instant(BASE_US), 2, None, None, None, blob),
-        (3, 5, instant(BASE_US), None, 100.0, None, None, None),
+        (2, 5, BASE_US, 2, None, None, None, blob),
+        (3, 5, BASE_US, None, 100.0, None, None, None),
     ]
     start, end = instant(BASE_US), instant(BASE_US + HOUR_US)
     [rollup] = merge_rollups(rows, start, end, timedelta(hours=1))[5]

@@ -45,6 +45,7 @@ from tests.integration.storage.conftest import set_compacted_through
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICRO = timedelta(microseconds=1)
 HOUR = 3_600_000_000  # µs
+DAY = 24 * HOUR
 BASE = datetime(2026, 11, 22, tzinfo=UTC)  # where compaction starts (W) in each example
 BASE_US = (BASE - EPOCH) // MICRO
 ORIGIN_US = (BUCKET_ORIGIN - EPOCH) // MICRO
@@ -55,7 +56,7 @@ BUCKETS = {
     "15m": 900_000_000,
     "1h": HOUR,
     "2h": 2 * HOUR,
-    "1d": 24 * HOUR,
+    "1d": DAY,
 }
 POINT_HOURS = range(-1, 27)  # points fall in these hours after BASE (the first: before W)
 MAX_STEPS = 30
@@ -497,6 +498,10 @@ class Run:
 
     def rollup_query(self) -> tuple[str, int, int]:
         bucket = self.draw(st.sampled_from(sorted(BUCKETS)))
+        if bucket == "1d" and self.draw(st.booleans(), label="a day held whole"):
+            # The range holds day 0 whole: its buckets' summaries come from segment_days.
+            start = self.draw(instants(st.integers(-2, -1)))
+            return bucket, start, self.draw(instants(st.integers(24, 27)))
         a, b = self.range_time(), self.range_time()
         if a == b:
             b += self.draw(st.sampled_from([1, HOUR]))
@@ -602,7 +607,28 @@ class Run:
         for key, (first, last, n, lo, hi, total) in stored.items():
             assert (first, last, n, lo, hi) == want[key][:5], key
             assert abs(total - want[key][5]) <= 1e-9 * max(abs(lo), abs(hi)) * n, key
+        await self.check_segment_days()
         await self.check_compacted_through()
+
+    async def check_segment_days(self) -> None:
+        """The day summaries are those of the segments each day holds, and no other."""
+        m = self.model
+        cursor = await self.driver.execute(
+            "SELECT signal_id, day, count, min, max, sum FROM segment_days"
+            " WHERE signal_id = ANY(%s)",
+            (m.signal_ids,),
+        )
+        stored = {(s, micros(day)): row for s, day, *row in await cursor.fetchall()}
+        days: dict[tuple[int, int], list[float]] = {}
+        for s in m.signal_ids:
+            for chunk, p in m.segments[s].items():
+                day = ORIGIN_US + (chunk - ORIGIN_US) // DAY * DAY
+                days.setdefault((s, day), []).extend(p.values())
+        assert stored.keys() == days.keys()
+        for key, (n, lo, hi, total) in stored.items():
+            values = days[key]
+            assert (n, lo, hi) == (len(values), min(values), max(values)), key
+            assert abs(total - math.fsum(values)) <= 1e-9 * max(map(abs, values)) * n, key
 
     async def step(self) -> None:
         name = self.draw(st.sampled_from(OPERATIONS), label="operation")
