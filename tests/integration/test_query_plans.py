@@ -5,7 +5,8 @@ of segments).
 The plans are those of the service's own statements (`telemetry_reads`, `Compiled.sql`), sent as
 the service sends them: with their parameters through the psycopg connection, so the planner
 sees the values (a custom plan, as every unprepared statement gets) and prunes partitions by
-them; the range reads, prepared once per connection, are also checked in their generic plan.
+them; the range reads and rollups, prepared once per connection, are checked in their generic
+plan.
 
 The data is laid out as the maintenance worker leaves it, and analysed first: a month of closed
 hours compacted into segments (`storage_state.compacted_through` just after them), late points of
@@ -298,27 +299,30 @@ async def test_rollups_use_the_primary_keys(
         **telemetry_reads.rollups_params(start, HOT_START + 3 * CHUNK, bucket),
     }
 
-    plan = await plan_of(connection, telemetry_reads.ROLLUPS, params)
+    plan = await generic_plan_of(connection, telemetry_reads.ROLLUPS, params)
 
     assert_hot_rows_by_primary_keys(plan, loaded)
     assert_segments_by_pk_segments(plan)
     assert not [s for s in scans_of(plan, "segments") if s["Node Type"] == "Seq Scan"]
 
 
+@pytest.mark.parametrize("bucket", [timedelta(minutes=15), timedelta(days=1)])
 @pytest.mark.parametrize("some", [False, True], ids=["every signal", "some signals"])
 async def test_asset_rollups_use_the_primary_keys(
-    connection: AsyncConnection, loaded: Loaded, some: bool
+    connection: AsyncConnection, loaded: Loaded, some: bool, bucket: timedelta
 ) -> None:
+    """In the one plan made for every range: whole days included (the day summaries, and the
+    hours of the range's partial days by pk_segments)."""
     params = {
         "organization_id": loaded.org,
         "asset_id": loaded.asset,
         "signal_ids": [loaded.signals[0], loaded.signals[2]] if some else None,
         **telemetry_reads.rollups_params(
-            HOT_START - timedelta(days=2), HOT_START + 3 * CHUNK, timedelta(minutes=15)
+            HOT_START - timedelta(days=2, hours=5), HOT_START + 3 * CHUNK, bucket
         ),
     }
 
-    plan = await plan_of(connection, telemetry_reads.ASSET_ROLLUPS, params)
+    plan = await generic_plan_of(connection, telemetry_reads.ASSET_ROLLUPS, params)
 
     assert_hot_rows_by_primary_keys(plan, loaded)
     assert_segments_by_pk_segments(plan)
@@ -402,12 +406,26 @@ async def test_a_deleted_signals_points_and_segments_go_through_the_primary_keys
 
 async def test_only_the_statements_marked_generic_are_prepared(connection: AsyncConnection) -> None:
     """Pooled connections prepare nothing by themselves (psycopg's automatic preparation is
-    off), so a statement is planned with its values unless it is marked `generic`; those are
-    planned once, whatever the values (the tests below check that plan)."""
+    off in effect), and prepare the statements marked `generic` when the store runs them: those
+    are planned once per connection (the tests below check that plan); every other statement is
+    planned again at each execution. psycopg 3.3 prepares nothing at all, even when asked, on a
+    connection whose `prepare_threshold` is None: the service's statements were once planned at
+    every execution that way, which this catches."""
     mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
     assert mode == "force_generic_plan"
     driver = await _driver(connection)
-    assert driver.prepare_threshold is None
+    for statement in (telemetry_reads.ROLLUPS, queries.SIGNAL_EXISTS):
+        params = {
+            "organization_id": 0,
+            "signal_id": 0,
+            **telemetry_reads.rollups_params(HOT_START, HOT_START + CHUNK, CHUNK),
+        }
+        for _ in range(3):
+            await driver.execute(statement.sql, statement.params(params), prepare=statement.generic)
+    cursor = await driver.execute("SELECT statement FROM pg_prepared_statements")
+    prepared = [row[0] for row in await cursor.fetchall()]
+    assert [s for s in prepared if "segment_days" in s] != [], prepared  # the rollup statement
+    assert [s for s in prepared if s.lstrip().startswith("SELECT 1")] == [], prepared
     generic = {
         name
         for name, statement in [
@@ -422,7 +440,7 @@ async def test_only_the_statements_marked_generic_are_prepared(connection: Async
         ]
         if statement.generic
     }
-    assert generic == {"readings asc", "readings desc"}
+    assert generic == {"readings asc", "readings desc", "rollups", "asset rollups"}
 
 
 async def generic_plan_of(

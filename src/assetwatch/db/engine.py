@@ -37,6 +37,8 @@ from assetwatch.db.warm_up import warm_up
 # database is back. Give up on a series after this long instead; the next request that finds
 # the pool empty starts a new one at once, so the app is back within seconds of the database.
 RECONNECT_SECONDS = 2.0
+# Executions after which psycopg would prepare a statement by itself: never, in effect.
+NEVER_BY_ITSELF = 2**62
 
 
 class PooledConnection(AsyncConnection[TupleRow]):
@@ -138,10 +140,10 @@ def create_database(settings: Settings, url: str | None = None) -> Database:
     target = url or settings.database_url
     if not target:
         raise ValueError("no database URL: set DATABASE_URL or start the embedded server")
-    # Only the statements marked `generic` are prepared (psycopg's automatic preparation is off),
-    # and those are planned once: a generic plan. Every other statement is planned with its
-    # values each time, as an unprepared statement always is (NARRATIVE.md, "Prepared
-    # statements and generic plans").
+    # Only the statements marked `generic` are prepared, once per connection, and so planned
+    # once. Every statement gets a generic plan (plan_cache_mode applies to unprepared ones too);
+    # an unprepared one is planned again at each execution (NARRATIVE.md, "Prepared statements
+    # and generic plans").
     options = "-c timezone=UTC -c plan_cache_mode=force_generic_plan"
     if settings.db_statement_timeout_ms:
         options += f" -c statement_timeout={settings.db_statement_timeout_ms}"
@@ -170,7 +172,9 @@ def create_database(settings: Settings, url: str | None = None) -> Database:
         connection_class=PooledConnection,
         kwargs={
             "autocommit": True,
-            "prepare_threshold": None,
+            # Never prepare by itself, but prepare when asked (`prepare=True`): a threshold
+            # of None would refuse that too (psycopg 3.3), a test checks it.
+            "prepare_threshold": NEVER_BY_ITSELF,
             "connect_timeout": settings.db_connect_timeout,
             "options": options,
             "application_name": "assetwatch",

@@ -192,8 +192,10 @@ SELECT 4, id, NULL, NULL, NULL, NULL, NULL, NULL FROM owned
 """
 
 
-ROLLUPS = Compiled(text(_rollups_sql(_OWNED_SIGNAL)))
-ASSET_ROLLUPS = Compiled(text(_rollups_sql(_OWNED_ASSET_SIGNALS)))
+# Generic plans too: planning this statement took longer than running it for most ranges, and
+# its one plan (each source by its primary key, partitions pruned as it starts) serves them all.
+ROLLUPS = Compiled(text(_rollups_sql(_OWNED_SIGNAL)), generic=True)
+ASSET_ROLLUPS = Compiled(text(_rollups_sql(_OWNED_ASSET_SIGNALS)), generic=True)
 
 
 def chunk_low(start: datetime) -> datetime:
