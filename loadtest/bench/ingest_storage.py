@@ -1,10 +1,12 @@
-"""Ingest into one plain table (revision 0004) against hourly partitions (0005), in one run.
+"""Ingest at head (hourly partitions) against an earlier revision (`--base`, by default 0004's one
+plain table), in one run.
 
 The same ingest statement (`assetwatch.db.queries.INGEST`) on two databases of one embedded
 PostgreSQL, one at each revision, in interleaved rounds: 4 connections each sending 1,000-point
 batches of one signal, stamped in the current hour (where live points go), for `--seconds` a round.
-With 0005 the worker's hourly partitions exist (as `create_ahead` makes them) and the points land
-in the current hour's one. Prints points/s per round and the median ratio.
+Where the revision has them (0005 on), the worker's hourly partitions exist (as `create_ahead`
+makes them) and the points land in the current hour's one. Prints points/s per round and the
+median ratio.
 """
 
 import argparse
@@ -77,6 +79,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--base",
+        default="0004",
+        help="the revision to compare head with (0004: one plain table; 0005 on: partitions)",
+    )
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="aw-ingest-") as tmp,
@@ -84,22 +91,24 @@ def main() -> None:
     ):
         admin = url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("CREATE DATABASE plain")
-            conn.execute("CREATE DATABASE parts")
-        urls = {name: url.replace("/assetwatch?", f"/{name}?") for name in ("plain", "parts")}
-        orgs = {"plain": prepare(urls["plain"], "0004"), "parts": prepare(urls["parts"], "head")}
+            conn.execute("CREATE DATABASE base")
+            conn.execute("CREATE DATABASE head")
+        urls = {name: url.replace("/assetwatch?", f"/{name}?") for name in ("base", "head")}
+        orgs = {"base": prepare(urls["base"], args.base), "head": prepare(urls["head"], "head")}
         conninfo = {k: u.replace("postgresql+psycopg://", "postgresql://") for k, u in urls.items()}
-        asyncio.run(_partitions(conninfo["parts"]))
-        rates: dict[str, list[float]] = {"plain": [], "parts": []}
+        asyncio.run(_partitions(conninfo["head"]))
+        if args.base >= "0005":
+            asyncio.run(_partitions(conninfo["base"]))
+        rates: dict[str, list[float]] = {"base": [], "head": []}
         for r in range(args.rounds):
-            for name in ("plain", "parts") if r % 2 == 0 else ("parts", "plain"):
+            for name in ("base", "head") if r % 2 == 0 else ("head", "base"):
                 rate = asyncio.run(round_(conninfo[name], orgs[name], args.seconds, r * 10**11))
                 rates[name].append(rate)
                 print(f"round {r + 1} {name}: {rate:,.0f} points/s", flush=True)
-        ratios = [p / q for p, q in zip(rates["parts"], rates["plain"], strict=True)]
+        ratios = [h / b for h, b in zip(rates["head"], rates["base"], strict=True)]
         print(
-            f"median: one table {statistics.median(rates['plain']):,.0f} points/s, hourly "
-            f"partitions {statistics.median(rates['parts']):,.0f} points/s; partitions/table "
+            f"median: revision {args.base} {statistics.median(rates['base']):,.0f} points/s, "
+            f"head {statistics.median(rates['head']):,.0f} points/s; head/{args.base} "
             f"{statistics.median(ratios):.2f} (rounds {min(ratios):.2f} to {max(ratios):.2f})"
         )
 

@@ -154,7 +154,7 @@ def test_the_parity_check_sees_a_model_change_without_its_migration(
     """At 0002 what the later revisions add to tables.py is missing from the database (0003's
     GIN index, 0005's tables, BRIN index and column, 0006's partial index, 0007's table), and the
     foreign key 0004 drops is still there: the diff names each. (Autogenerate does not compare
-    partitioning, nor a key's INCLUDE columns: test_schema checks both.)"""
+    partitioning: test_schema checks that `measurements` is partitioned.)"""
     migrations.upgrade(fresh_database_url, "0002")
     assert _named(_diff(fresh_database_url)) == [
         ("add_column", "organizations.retention_days"),

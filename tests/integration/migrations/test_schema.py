@@ -156,8 +156,7 @@ def test_the_storage_state_has_its_one_row(db: Connection) -> None:
 
 def test_indexes_of_the_stores(db: Connection) -> None:
     """Segments and their day summaries: the summaries ride in the primary key (index-only
-    rollups). Measurements: the value rides in the key (index-only reads of hot rows, 0008), a
-    BRIN on ts for compaction's hour, both built on each partition too."""
+    rollups). Measurements: a BRIN on ts for compaction's hour, built on each partition too."""
     indexes = {name: definition for name, definition, _ in schema(db)["indexes"]}
     assert indexes["pk_segments"] == (
         "CREATE UNIQUE INDEX pk_segments ON public.segments USING btree (signal_id, chunk_start)"
@@ -169,11 +168,7 @@ def test_indexes_of_the_stores(db: Connection) -> None:
     )
     assert indexes["pk_measurements"] == (
         "CREATE UNIQUE INDEX pk_measurements ON ONLY public.measurements"
-        " USING btree (signal_id, ts) INCLUDE (value)"
-    )
-    assert indexes["measurements_default_pkey"] == (
-        "CREATE UNIQUE INDEX measurements_default_pkey ON public.measurements_default"
-        " USING btree (signal_id, ts) INCLUDE (value)"
+        " USING btree (signal_id, ts)"
     )
     assert indexes["pk_segment_days"] == (
         "CREATE UNIQUE INDEX pk_segment_days ON public.segment_days USING btree (signal_id, day)"
