@@ -1,7 +1,8 @@
 """Ingest at head (hourly partitions) against an earlier revision (`--base`, by default 0004's one
 plain table), in one run.
 
-The same ingest statement (`assetwatch.db.queries.INGEST`) on two databases of one embedded
+The ingest statement (`assetwatch.db.queries.INGEST`; for a revision before 0008, which had no
+log of changed slots, the statement as it then was) on two databases of one embedded
 PostgreSQL, one at each revision, in interleaved rounds: 4 connections each sending 1,000-point
 batches of one signal, stamped in the current hour (where live points go), for `--seconds` a round.
 Where the revision has them (0005 on), the worker's hourly partitions exist (as `create_ahead`
@@ -48,7 +49,9 @@ async def _partitions(conninfo: str) -> None:
         await partitions.create_ahead(conn, now, timedelta(hours=2), lock_timeout_ms=1000)
 
 
-async def round_(conninfo: str, org: int, seconds: float, offset: int) -> float:
+async def round_(
+    conninfo: str, org: int, seconds: float, offset: int, statement: queries.Compiled
+) -> float:
     deadline = time.monotonic() + seconds
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     written = 0
@@ -65,8 +68,8 @@ async def round_(conninfo: str, org: int, seconds: float, offset: int) -> float:
                     [base + timedelta(microseconds=j) for j in range(BATCH)],
                     [j * 0.1 for j in range(BATCH)],
                 )
-                params = queries.INGEST.params(queries.ingest_params(org, points))
-                await conn.execute(queries.INGEST.sql, params)
+                params = statement.params(queries.ingest_params(org, points))
+                await conn.execute(statement.sql, params)
                 written += BATCH
                 k += 1
 
@@ -99,10 +102,16 @@ def main() -> None:
         asyncio.run(_partitions(conninfo["head"]))
         if args.base >= "0005":
             asyncio.run(_partitions(conninfo["base"]))
+        statements = {
+            "base": queries.INGEST_BEFORE_0008 if args.base < "0008" else queries.INGEST,
+            "head": queries.INGEST,
+        }
         rates: dict[str, list[float]] = {"base": [], "head": []}
         for r in range(args.rounds):
             for name in ("base", "head") if r % 2 == 0 else ("head", "base"):
-                rate = asyncio.run(round_(conninfo[name], orgs[name], args.seconds, r * 10**11))
+                rate = asyncio.run(
+                    round_(conninfo[name], orgs[name], args.seconds, r * 10**11, statements[name])
+                )
                 rates[name].append(rate)
                 print(f"round {r + 1} {name}: {rate:,.0f} points/s", flush=True)
         ratios = [h / b for h, b in zip(rates["head"], rates["base"], strict=True)]

@@ -28,7 +28,14 @@ from psycopg import sql as psycopg_sql
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assetwatch.db import compaction, partitions, queries, tables, telemetry_reads
+from assetwatch.db import (
+    compaction,
+    partitions,
+    queries,
+    recent_slots,
+    tables,
+    telemetry_reads,
+)
 from assetwatch.db.compaction import CHUNK, instant, micros
 from assetwatch.db.queries import END_OF_TIME, Compiled
 from assetwatch.domain.measurements import EARLIEST
@@ -141,13 +148,42 @@ async def loaded(connection: AsyncConnection) -> Loaded:
         driver, HOT_START, (HOT_HOURS - 1) * CHUNK + AHEAD, lock_timeout_ms=5000
     )
     assert made == HOT_HOURS + AHEAD // CHUNK
-    await driver.execute("UPDATE storage_state SET compacted_through = %s", (HOT_START,))
+    await driver.execute(
+        "UPDATE storage_state SET compacted_through = %s, summarised_through = %s",
+        (HOT_START, HOT_START),
+    )
+    await driver.execute("UPDATE slot_seal SET sealed_through = %s", (HOT_START,))
     await _add_segments(driver, signals + neighbours)
     await _add_points(connection, signals, HOT_START, HOT_HOURS, step=1)
     await _add_points(connection, neighbours, HOT_START, HOT_HOURS, step=10)
     # Late points: the last compacted hour written again, every 10 s (DEFAULT partition).
     await _add_points(connection, signals + neighbours, HOT_START - CHUNK, 1, step=10)
-    await connection.execute(text("ANALYZE measurements, segments, signals, assets"))
+    # The worker has summed up the first two hot hours (slots of five minutes); since then, late
+    # points changed one slot of the asset's first signal and every slot of the neighbours'.
+    await recent_slots.seal(driver, HOT_START + 2 * CHUNK)
+    assert await recent_slots.sum_up(driver) == 2 * 12 * (SIGNALS + NEIGHBOURS)
+    await driver.execute(
+        "INSERT INTO stale_slots SELECT signal_id, slot FROM recent_slots"
+        " WHERE signal_id = ANY(%s) OR (signal_id = %s AND slot = %s)",
+        (neighbours, signals[0], HOT_START + timedelta(minutes=5)),
+    )
+    # And the summaries and log entries of a larger fleet's other 5,000 signals (ids of none
+    # here), so that neither table is small enough for a sequential scan to be the cheaper.
+    fleet = (
+        " FROM generate_series(1, 5000) AS s, generate_series(0, 23) AS n WHERE (s + n) %% %s = 0"
+    )
+    await driver.execute(
+        "INSERT INTO recent_slots SELECT 1000000000 + s, %s + n * interval '5 minutes', 1, 0, 0, 0"
+        + fleet,
+        (HOT_START, 1),
+    )
+    await driver.execute(
+        "INSERT INTO stale_slots SELECT 1000000000 + s, %s + n * interval '5 minutes'" + fleet,
+        (HOT_START, 10),
+    )
+    await connection.execute(
+        text("ANALYZE measurements, segments, signals, assets, recent_slots, stale_slots")
+    )
 
     count = text("SELECT count(*) FROM measurements WHERE ts >= :start")
     assert (await connection.execute(count, {"start": HOT_START})).scalar_one() > 100_000
@@ -227,6 +263,17 @@ def assert_hot_rows_by_primary_keys(plan: Plan, loaded: Loaded) -> set[str]:
     return scanned
 
 
+def assert_slot_summaries_by_primary_keys(plan: Plan) -> None:
+    """The hot rows' slot summaries and the log of stale slots, through their primary keys."""
+    for table, pk in (("recent_slots", "pk_recent_slots"), ("stale_slots", "pk_stale_slots")):
+        scans = scans_of(plan, table)
+        assert scans, show(plan)
+        for scan in scans:
+            assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), show(plan)
+            assert scan["Index Name"] == pk, show(plan)
+            assert "signal_id =" in scan["Index Cond"], show(plan)
+
+
 def assert_segments_by_pk_segments(plan: Plan) -> None:
     """Segments are read by a range of pk_segments (signal_id, chunk_start), never sequentially."""
     scans = scans_of(plan, "segments")
@@ -302,6 +349,7 @@ async def test_rollups_use_the_primary_keys(
     plan = await generic_plan_of(connection, telemetry_reads.ROLLUPS, params)
 
     assert_hot_rows_by_primary_keys(plan, loaded)
+    assert_slot_summaries_by_primary_keys(plan)
     assert_segments_by_pk_segments(plan)
     assert not [s for s in scans_of(plan, "segments") if s["Node Type"] == "Seq Scan"]
 
@@ -325,6 +373,7 @@ async def test_asset_rollups_use_the_primary_keys(
     plan = await generic_plan_of(connection, telemetry_reads.ASSET_ROLLUPS, params)
 
     assert_hot_rows_by_primary_keys(plan, loaded)
+    assert_slot_summaries_by_primary_keys(plan)
     assert_segments_by_pk_segments(plan)
     assert not [s for s in scans_of(plan, "segments") if s["Node Type"] == "Seq Scan"]
 

@@ -3,7 +3,8 @@
 Each step is one transaction that deletes the rows it compacts (`DELETE ... RETURNING`, so it
 takes exactly what it removes, and a row written meanwhile stays for the next step), merges them
 into the segments of their hours (a stored row wins over a segment's point of the same time, as
-in reads), and, for an hour step, moves `storage_state.compacted_through` past that hour. Killed
+in reads), and, for an hour step, forgets the hour's slot summaries (`recent_slots`) and moves
+`storage_state.compacted_through` past that hour. Killed
 at any moment, a step leaves everything as it was before it; nothing is lost or duplicated.
 The batch's signals are locked FOR KEY SHARE, as ingest does, so a signal deleted meanwhile
 takes its new segments with it.
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 from psycopg import AsyncConnection
 
+from assetwatch.db import recent_slots
 from assetwatch.encoding import segment, slots
 
 CHUNK = timedelta(hours=1)
@@ -156,6 +158,8 @@ async def compact_hour(conn: AsyncConnection[Any], horizon: datetime) -> Compact
         if end > horizon:
             return None
         done = await _merge(conn, HOUR, {"start": start, "end": end})
+        for forget in recent_slots.FORGET_HOUR:
+            await conn.execute(forget, {"start": start, "end": end})
         await conn.execute(
             "UPDATE storage_state SET compacted_through = %(end)s WHERE id = 1", {"end": end}
         )

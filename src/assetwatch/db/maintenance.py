@@ -1,5 +1,5 @@
-"""The maintenance worker: partitions ahead, compaction, slot summaries, partition drops,
-retention.
+"""The maintenance worker: partitions ahead, compaction, slot summaries of segments and of hot
+rows, partition drops, retention.
 
 One instance works at a time: it holds a session-level advisory lock on a connection of its
 own, and another instance waits on standby until that connection goes. Every step is its own
@@ -21,7 +21,7 @@ from psycopg import AsyncConnection
 from sqlalchemy import make_url
 
 from assetwatch.config import Settings
-from assetwatch.db import compaction, partitions, retention
+from assetwatch.db import compaction, partitions, recent_slots, retention
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,12 @@ SLOTTED = Counter(
     "assetwatch_worker_segments_slotted_total", "Older segments given their slot summaries"
 )
 
+SUMMARISED = Counter(
+    "assetwatch_worker_recent_slots_total",
+    "Five-minute summaries of hot rows written: newly sealed, or again after a late point",
+    ["reason"],
+)
+
 
 @dataclass
 class Cycle:
@@ -58,6 +64,8 @@ class Cycle:
     dropped: int = 0
     expired: int = 0
     slotted: int = 0
+    summarised: int = 0
+    resummarised: int = 0
     lag: timedelta = field(default_factory=timedelta)
 
 
@@ -90,6 +98,9 @@ async def run_cycle(conn: AsyncConnection[Any], settings: Settings) -> Cycle:
         done.segments += late.segments
     while filled := await compaction.fill_slots(conn):
         done.slotted += filled
+    await recent_slots.seal(conn, recent_slots.seal_time(now))
+    done.summarised = await recent_slots.sum_up(conn)
+    done.resummarised = await recent_slots.sum_up_stale(conn)
     through = await compaction.compacted_through(conn)
     done.dropped = await partitions.drop_compacted(
         conn, through, lock_timeout_ms=DROP_LOCK_TIMEOUT_MS
@@ -102,6 +113,8 @@ async def run_cycle(conn: AsyncConnection[Any], settings: Settings) -> Cycle:
     PARTITIONS.labels("dropped").inc(done.dropped)
     EXPIRED.inc(done.expired)
     SLOTTED.inc(done.slotted)
+    SUMMARISED.labels("sealed").inc(done.summarised)
+    SUMMARISED.labels("stale").inc(done.resummarised)
     LAG.set(done.lag.total_seconds())
     LAST_CYCLE.set(time.time())
     return done

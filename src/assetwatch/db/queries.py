@@ -17,7 +17,7 @@ from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import BigInteger, ClauseElement, bindparam, literal_column, select, text
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
-from assetwatch.db import tables
+from assetwatch.db import recent_slots, tables
 from assetwatch.domain import Points
 
 _signal, _asset = tables.signals.c, tables.assets.c
@@ -58,11 +58,12 @@ class Compiled:
 # The batch's signals are locked FOR KEY SHARE, once each, in place of a foreign key checked per
 # point (migration 0004): none can be deleted before this commits, and a signal whose deletion
 # is under way makes the statement wait for it, then count that signal as unknown.
+# A point in a sealed slot of uncompacted time logs its slot as stale (`recent_slots`); the
+# seal is read under a share lock, which the worker's move of it waits for. The join (not a
+# subquery) reads it for every batch, whether or not a point falls before it.
 # The arrays keep the statement text the same for every batch size. They carry no SQLAlchemy
 # type (whose ARRAY would copy them into plain lists): the casts type them, psycopg dumps them.
-INGEST = Compiled(
-    text(
-        """
+_INGEST = """
 WITH batch AS (
     SELECT * FROM unnest(
         CAST(:signal_ids AS bigint[]),
@@ -81,7 +82,7 @@ WITH batch AS (
     INSERT INTO measurements (signal_id, ts, value)
     SELECT signal_id, ts, value FROM batch WHERE NOT EXISTS (SELECT FROM unknown)
     ON CONFLICT (signal_id, ts) DO UPDATE SET value = EXCLUDED.value
-), newest AS (
+){stale_slots}, newest AS (
     SELECT DISTINCT ON (signal_id) signal_id, ts, value
     FROM batch ORDER BY signal_id, ts DESC
 ), moved AS (
@@ -93,8 +94,21 @@ WITH batch AS (
 )
 SELECT signal_id FROM unknown ORDER BY signal_id
 """
-    )
-)
+_STALE_SLOTS = f"""
+, sealed AS (
+    SELECT sealed_through FROM slot_seal WHERE id = 1 FOR SHARE
+), stale AS (
+    INSERT INTO stale_slots (signal_id, slot)
+    SELECT DISTINCT batch.signal_id, {recent_slots.SLOT_OF.format("batch.ts")} FROM batch, sealed
+    WHERE batch.ts < sealed.sealed_through
+      AND batch.ts >= (SELECT compacted_through FROM storage_state WHERE id = 1)
+      AND NOT EXISTS (SELECT FROM unknown)
+    ON CONFLICT (signal_id, slot) DO UPDATE SET slot = EXCLUDED.slot
+)"""
+INGEST = Compiled(text(_INGEST.format(stale_slots=_STALE_SLOTS)))
+# The statement as revisions before 0008 ran it (no slot log): for `loadtest.bench.ingest_storage`
+# to compare head with one of them.
+INGEST_BEFORE_0008 = Compiled(text(_INGEST.format(stale_slots="")))
 
 
 def ingest_params(organization_id: int, points: Points) -> dict[str, Any]:

@@ -200,11 +200,55 @@ segment_days = Table(
 )
 
 # One row: everything before `compacted_through` lives in segments, apart from late points
-# still in `measurements`.
+# still in `measurements`; `recent_slots` sums up the sealed slots from there to
+# `summarised_through`.
 storage_state = Table(
     "storage_state",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("compacted_through", DateTime(timezone=True), nullable=False),
+    Column(
+        "summarised_through",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=text("'-infinity'"),  # nothing summed up (migration 0008)
+    ),
+    CheckConstraint("id = 1", name="one_row"),
+)
+
+# The hot rows' summaries per signal per five minutes (a slot), for rollups of whole five
+# minutes: written by the maintenance worker for sealed slots of uncompacted time (migration
+# 0008). A slot logged in `stale_slots` has changed since: reads take its rows instead.
+recent_slots = Table(
+    "recent_slots",
+    metadata,
+    Column("signal_id", BigInteger, nullable=False),
+    Column("slot", DateTime(timezone=True), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("min", Double, nullable=False),
+    Column("max", Double, nullable=False),
+    Column("sum", Double, nullable=False),
+    # Leads with signal_id, like every telemetry table; index-only scans answer the rollups.
+    PrimaryKeyConstraint("signal_id", "slot", postgresql_include=["count", "min", "max", "sum"]),
+)
+
+# Sealed slots that a batch wrote into (a late or re-sent point), logged by ingest until the
+# worker has summed them up again.
+stale_slots = Table(
+    "stale_slots",
+    metadata,
+    Column("signal_id", BigInteger, nullable=False),
+    Column("slot", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("signal_id", "slot"),
+)
+
+# One row: slots before `sealed_through` are sealed. Apart from `storage_state`, which
+# compaction holds for the length of an hour's step, because every ingest statement reads it
+# under a share lock: the worker's move of the seal waits for the batches that saw the old one.
+slot_seal = Table(
+    "slot_seal",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("sealed_through", DateTime(timezone=True), nullable=False),
     CheckConstraint("id = 1", name="one_row"),
 )

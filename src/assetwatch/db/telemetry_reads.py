@@ -1,10 +1,11 @@
 """The reads over both stores, hot rows and compressed segments, each one statement.
 
 Raw reads fetch the hot rows of the range and just enough segments to fill the page. Rollups take
-hot rows of uncompacted time and the whole-hour summaries of segments (when the bucket is a whole
-number of hours) aggregated by PostgreSQL, the five-minute slot summaries of segments (when it is
-a whole number of five minutes), and the blobs of only the segments a bucket or the range cuts,
-or that a late point overrides. `telemetry_merge` puts the rows together.
+hot rows of uncompacted time (or their five-minute summaries, `recent_slots`, when the bucket is
+a whole number of five minutes) and the whole-hour summaries of segments (when it is a whole
+number of hours) aggregated by PostgreSQL, the five-minute slot summaries of segments (when it
+is a whole number of five minutes), and the blobs of only the segments a bucket or the range
+cuts, or that a late point overrides. `telemetry_merge` puts the rows together.
 """
 
 from datetime import datetime, timedelta
@@ -103,17 +104,51 @@ def _rollups_sql(owned: str) -> str:
     overlapping = """g.signal_id IN (SELECT id FROM owned)
       AND g.chunk_start >= :chunk_low AND g.chunk_start < :end
       AND g.last_ts >= :start AND g.first_ts < :end"""
+    # Hot rows of uncompacted time are read one by one only where no summary answers for them:
+    # `summed` is the span of sealed slots the range holds whole (when buckets are whole five
+    # minutes), summed up in `recent_slots` except the slots logged in `stale_slots`, whose rows
+    # are read instead. The slot tables are reached by `= ANY(ARRAY(...))` of the owned signals:
+    # the generic plan of `IN (SELECT ...)` scanned every signal's slots (a skip scan).
     # Instants leave as µs since the epoch and counts as bigint: parsing thousands of
     # timestamps and numerics into datetimes and Decimals cost the merge more than its numpy.
     return f"""
 WITH owned AS ({owned}), state AS (
-    SELECT compacted_through AS w FROM storage_state WHERE id = 1
+    SELECT compacted_through AS w, summarised_through AS s FROM storage_state WHERE id = 1
+), summed AS (
+    SELECT CASE WHEN low < high THEN low ELSE CAST(:end AS timestamptz) END AS low,
+           CASE WHEN low < high THEN high ELSE CAST(:end AS timestamptz) END AS high
+    FROM (
+        SELECT greatest(CAST(:slot_low AS timestamptz), w) AS low,
+               least(CAST(:slot_high AS timestamptz), s) AS high
+        FROM state
+    ) AS span
+), recent_rows AS (
+    SELECT signal_id, ts, value FROM measurements
+    WHERE signal_id IN (SELECT id FROM owned)
+      AND ts >= greatest(:start, (SELECT w FROM state)) AND ts < (SELECT low FROM summed)
+    UNION ALL
+    SELECT signal_id, ts, value FROM measurements
+    WHERE signal_id IN (SELECT id FROM owned)
+      AND ts >= (SELECT high FROM summed) AND ts < :end
+    UNION ALL
+    SELECT m.signal_id, m.ts, m.value FROM stale_slots x JOIN measurements m
+        ON m.signal_id = x.signal_id AND m.ts >= x.slot AND m.ts < x.slot + interval '5 minutes'
+    WHERE x.signal_id = ANY(ARRAY(SELECT id FROM owned))
+      AND x.slot >= (SELECT low FROM summed) AND x.slot < (SELECT high FROM summed)
 ), recent AS (
     SELECT signal_id, date_bin(:bucket, ts, :origin) AS b, count(*) AS n,
            min(value) AS lo, max(value) AS hi, sum(value) AS total
-    FROM measurements
-    WHERE signal_id IN (SELECT id FROM owned)
-      AND ts >= greatest(:start, (SELECT w FROM state)) AND ts < :end
+    FROM recent_rows
+    GROUP BY 1, 2
+), slot_sums AS (
+    SELECT r.signal_id, date_bin(:bucket, r.slot, :origin) AS b, sum(r.count) AS n,
+           min(r.min) AS lo, max(r.max) AS hi, sum(r.sum) AS total
+    FROM recent_slots r
+    WHERE r.signal_id = ANY(ARRAY(SELECT id FROM owned))
+      AND r.slot >= (SELECT low FROM summed) AND r.slot < (SELECT high FROM summed)
+      AND NOT EXISTS (
+          SELECT FROM stale_slots x WHERE x.signal_id = r.signal_id AND x.slot = r.slot
+      )
     GROUP BY 1, 2
 ), late AS MATERIALIZED (
     SELECT signal_id, ts, value FROM measurements
@@ -167,6 +202,8 @@ SELECT kind, signal_id, CAST(extract(epoch FROM b) * 1000000 AS bigint), CAST(n 
        lo, hi, total, points
 FROM (
 SELECT 0 AS kind, signal_id, b, n, lo, hi, total, NULL::bytea AS points FROM recent
+UNION ALL
+SELECT 0, signal_id, b, n, lo, hi, total, NULL FROM slot_sums
 UNION ALL
 SELECT 1, signal_id, b, n, lo, hi, total, NULL FROM whole
 UNION ALL
@@ -227,8 +264,19 @@ def whole_days(start: datetime, end: datetime, bucket: timedelta) -> tuple[datet
     return (first, last) if first < last else (low, low)
 
 
+def whole_slot_span(start: datetime, end: datetime, bucket: timedelta) -> tuple[datetime, datetime]:
+    """The five minutes `[low, high)` a rollup may read from the hot rows' slot summaries: the
+    slots the range holds whole, when its buckets are whole five minutes; else an empty span."""
+    if bucket % SLOT:
+        return start, start
+    low = BUCKET_ORIGIN + -((BUCKET_ORIGIN - start) // SLOT) * SLOT  # the slot start at or after
+    high = BUCKET_ORIGIN + (end - BUCKET_ORIGIN) // SLOT * SLOT  # the slot start at or before
+    return (low, high) if low < high else (start, start)
+
+
 def rollups_params(start: datetime, end: datetime, bucket: timedelta) -> dict[str, Any]:
     day_low, day_high = whole_days(start, end, bucket)
+    slot_low, slot_high = whole_slot_span(start, end, bucket)
     return {
         "start": start,
         "end": end,
@@ -238,6 +286,8 @@ def rollups_params(start: datetime, end: datetime, bucket: timedelta) -> dict[st
         "chunk_high": chunk_low(end),
         "day_low": day_low,
         "day_high": day_high,
+        "slot_low": slot_low,
+        "slot_high": slot_high,
         "whole_hours": bucket % CHUNK == timedelta(0),
         "whole_slots": bucket % SLOT == timedelta(0),
     }

@@ -146,7 +146,8 @@ def test_history_lists_every_revision_oldest_first(cli: CliRunner) -> None:
         "0003 -> 0004",
         "0004 -> 0005",
         "0005 -> 0006",
-        "0006 -> 0007 (head)",
+        "0006 -> 0007",
+        "0007 -> 0008 (head)",
     ]
 
 

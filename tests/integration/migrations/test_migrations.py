@@ -1,7 +1,7 @@
 """The revision history, each test on a fresh, empty database of its own (`fresh_database_url`)."""
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,9 @@ APP_TABLES = {
     "segments",
     "segment_days",
     "storage_state",
+    "recent_slots",
+    "stale_slots",
+    "slot_seal",
 }
 
 
@@ -57,9 +60,14 @@ def test_upgrade_head_from_an_empty_database(fresh_database_url: str) -> None:
     assert run.after == current(fresh_database_url) == {HEAD}
     with connect(fresh_database_url) as connection:
         assert tables(connection) == APP_TABLES | {"alembic_version"}
-        # No point yet: compaction starts at the hour of the upgrade.
+        # No point yet: compaction starts at the hour of the upgrade, and so does the seal;
+        # nothing is summed up.
         assert connection.scalar(
-            text("SELECT compacted_through = date_trunc('hour', now(), 'UTC') FROM storage_state")
+            text(
+                "SELECT compacted_through = date_trunc('hour', now(), 'UTC')"
+                " AND summarised_through = '-infinity'"
+                " AND sealed_through = compacted_through FROM storage_state, slot_seal"
+            )
         )
 
 
@@ -152,17 +160,20 @@ def test_the_parity_check_sees_a_model_change_without_its_migration(
     fresh_database_url: str,
 ) -> None:
     """At 0002 what the later revisions add to tables.py is missing from the database (0003's
-    GIN index, 0005's tables, BRIN index and column, 0006's partial index, 0007's table), and the
-    foreign key 0004 drops is still there: the diff names each. (Autogenerate does not compare
-    partitioning: test_schema checks that `measurements` is partitioned.)"""
+    GIN index, 0005's tables, BRIN index and column, 0006's partial index, 0007's table, 0008's
+    tables), and the foreign key 0004 drops is still there: the diff names each. (Autogenerate
+    does not compare partitioning: test_schema checks that `measurements` is partitioned.)"""
     migrations.upgrade(fresh_database_url, "0002")
     assert _named(_diff(fresh_database_url)) == [
         ("add_column", "organizations.retention_days"),
         ("add_index", "ix_assets_tags"),
         ("add_index", "ix_measurements_ts"),
         ("add_index", "ix_segments_without_slots"),
+        ("add_table", "recent_slots"),
         ("add_table", "segment_days"),
         ("add_table", "segments"),
+        ("add_table", "slot_seal"),
+        ("add_table", "stale_slots"),
         ("add_table", "storage_state"),
         ("remove_fk", "fk_measurements_signal_id_signals"),
     ]
@@ -275,6 +286,16 @@ def _fill_what_later_revisions_added(connection: Connection, columns: dict[str, 
         )
     if "slots" not in columns.get("segments", []):
         connection.execute(update(t["segments"]).values(slots=slots.NONE))
+    if "recent_slots" not in columns:
+        # The seeded hot point's five minutes, summed up, then logged as changed.
+        hot = SEED["measurements"][0]
+        key = {"signal_id": hot["signal_id"], "slot": hot["ts"]}
+        values = {"count": 1, "min": hot["value"], "max": hot["value"], "sum": hot["value"]}
+        connection.execute(insert(t["recent_slots"]).values(**key, **values))
+        connection.execute(insert(t["stale_slots"]).values(**key))
+        later = NOW + timedelta(minutes=5)
+        connection.execute(update(t["storage_state"]).values(summarised_through=later))
+        connection.execute(update(t["slot_seal"]).values(sealed_through=later))
     connection.commit()
 
 
@@ -303,6 +324,13 @@ def test_data_written_at_a_revision_survives_upgrade_to_head_and_downgrade_back(
             assert connection.scalar(text("SELECT compacted_through FROM storage_state")) == (
                 datetime(2026, 11, 22, 11, 0, tzinfo=UTC)
             )
+        if "recent_slots" not in columns:
+            # 0008 starts with nothing sealed or summed up: where compaction stands.
+            marks = text(
+                "SELECT summarised_through = '-infinity'"
+                " AND sealed_through = compacted_through FROM storage_state, slot_seal"
+            )
+            assert connection.scalar(marks)
         _fill_what_later_revisions_added(connection, columns)
 
     migrations.downgrade(fresh_database_url, revision)

@@ -76,7 +76,21 @@ EXPECTED_COLUMNS = {
         "points": "bytea",
         "slots": "bytea",
     },
-    "storage_state": {"id": "bigint", "compacted_through": TIMESTAMPTZ},
+    "storage_state": {
+        "id": "bigint",
+        "compacted_through": TIMESTAMPTZ,
+        "summarised_through": TIMESTAMPTZ,
+    },
+    "recent_slots": {
+        "signal_id": "bigint",
+        "slot": TIMESTAMPTZ,
+        "count": "bigint",
+        "min": "double precision",
+        "max": "double precision",
+        "sum": "double precision",
+    },
+    "stale_slots": {"signal_id": "bigint", "slot": TIMESTAMPTZ},
+    "slot_seal": {"id": "bigint", "sealed_through": TIMESTAMPTZ},
     "segment_days": {
         "signal_id": "bigint",
         "day": TIMESTAMPTZ,
@@ -144,6 +158,7 @@ def test_check_constraints(db: Connection) -> None:
         ("api_keys", "ck_api_keys_role"),
         ("organizations", "ck_organizations_positive"),
         ("storage_state", "ck_storage_state_one_row"),
+        ("slot_seal", "ck_slot_seal_one_row"),
     }
     definitions = {name: definition for _, name, definition in rows}
     assert definitions["ck_organizations_positive"] == "CHECK ((retention_days >= 1))"
@@ -173,6 +188,13 @@ def test_indexes_of_the_stores(db: Connection) -> None:
     assert indexes["pk_segment_days"] == (
         "CREATE UNIQUE INDEX pk_segment_days ON public.segment_days USING btree (signal_id, day)"
         " INCLUDE (count, min, max, sum)"
+    )
+    assert indexes["pk_recent_slots"] == (
+        "CREATE UNIQUE INDEX pk_recent_slots ON public.recent_slots USING btree (signal_id, slot)"
+        " INCLUDE (count, min, max, sum)"
+    )
+    assert indexes["pk_stale_slots"] == (
+        "CREATE UNIQUE INDEX pk_stale_slots ON public.stale_slots USING btree (signal_id, slot)"
     )
     assert indexes["ix_measurements_ts"] == (
         "CREATE INDEX ix_measurements_ts ON ONLY public.measurements USING brin (ts)"

@@ -29,4 +29,9 @@ async def driver(connection: AsyncConnection) -> Any:
 
 
 async def set_compacted_through(driver: Any, when: datetime) -> None:
-    await driver.execute("UPDATE storage_state SET compacted_through = %s WHERE id = 1", (when,))
+    """Where storage starts, as a migration sets it: nothing compacted, sealed or summed up."""
+    await driver.execute(
+        "UPDATE storage_state SET compacted_through = %s, summarised_through = %s WHERE id = 1",
+        (when, when),
+    )
+    await driver.execute("UPDATE slot_seal SET sealed_through = %s WHERE id = 1", (when,))

@@ -20,9 +20,10 @@ from psycopg import AsyncConnection, sql
 from sqlalchemy import make_url
 
 from assetwatch.config import Settings
-from assetwatch.db import compaction, maintenance, migrations, partitions, retention
+from assetwatch.db import compaction, maintenance, migrations, partitions, recent_slots, retention
 from assetwatch.db.compaction import CHUNK, micros
 from assetwatch.db.partitions import floor_hour, partition_name
+from assetwatch.domain.readings import BUCKET_ORIGIN
 from assetwatch.encoding import segment
 from tests.integration.api.conftest import Fleet, Tenant, create_fleet
 from tests.integration.storage.conftest import set_compacted_through
@@ -616,11 +617,26 @@ async def test_a_cycle_compacts_every_closed_hour_out_of_the_hot_window_then_has
         ahead = await partitions.hourly_partitions(conn)
         assert ahead, "partitions are made ahead"
         assert all(h >= floor_hour(now) for h in ahead)
+        # The hot rows' slots that ended five minutes ago are sealed and summed up.
+        sealed = await scalar(conn, "SELECT sealed_through FROM slot_seal")
+        assert sealed in {recent_slots.seal_time(now), recent_slots.seal_time(await db_now(conn))}
+        assert await scalar(conn, "SELECT summarised_through FROM storage_state") == sealed
+        slots: dict[tuple[int, datetime], list[float]] = {}
+        for sid, ts, value in points:
+            if horizon <= ts < sealed:
+                slot = ts - (ts - BUCKET_ORIGIN) % recent_slots.SLOT
+                slots.setdefault((sid, slot), []).append(value)
+        cursor = await conn.execute("SELECT signal_id, slot, count, min, max FROM recent_slots")
+        assert {(sid, slot): (n, lo, hi) for sid, slot, n, lo, hi in await cursor.fetchall()} == {
+            key: (len(values), min(values), max(values)) for key, values in slots.items()
+        }
+        assert first.summarised == len(slots) > 0
 
         second = await maintenance.run_cycle(conn, worker_settings)
 
-        if floor_hour(await db_now(conn) - hot_window) == horizon:  # the hour did not turn
-            assert second == maintenance.Cycle()
+        later = await db_now(conn)
+        if floor_hour(later - hot_window) == horizon and recent_slots.seal_time(later) == sealed:
+            assert second == maintenance.Cycle()  # neither the hour nor a slot turned
         assert await stored(conn) == as_stored(points)
 
 

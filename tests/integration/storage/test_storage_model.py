@@ -37,7 +37,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from assetwatch.db import compaction, partitions, retention
+from assetwatch.db import compaction, partitions, recent_slots, retention
 from assetwatch.domain.readings import BUCKET_ORIGIN
 from tests.integration.api.conftest import Fleet, Tenant
 from tests.integration.storage.conftest import set_compacted_through
@@ -46,6 +46,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICRO = timedelta(microseconds=1)
 HOUR = 3_600_000_000  # µs
 DAY = 24 * HOUR
+SLOT = 300_000_000  # five minutes
 BASE = datetime(2026, 11, 22, tzinfo=UTC)  # where compaction starts (W) in each example
 BASE_US = (BASE - EPOCH) // MICRO
 ORIGIN_US = (BUCKET_ORIGIN - EPOCH) // MICRO
@@ -126,12 +127,14 @@ OPERATIONS = [
     *["compact_late"] * 2,
     "forget_slots",
     "fill_slots",
+    *["sum_up"] * 3,
     "partitions",
     *["expire"] * 2,
     *["cycle"] * 2,
     "delete",
     *["read_raw"] * 3,
     *["read_rollups"] * 3,
+    *["read_sealed_rollups"] * 2,
     *["read_asset_rollups"] * 2,
     "read_latest",
     "trespass",
@@ -158,6 +161,7 @@ class Model:
     segments: dict[int, dict[int, dict[int, float]]]  # signal -> chunk start -> {ts: value}
     latest: dict[int, tuple[int, float] | None]
     compacted_through: int = BASE_US
+    sealed_through: int = BASE_US
     retention_days: int | None = None
 
     @classmethod
@@ -197,6 +201,11 @@ class Model:
             if old is None or old[0] <= ts:  # moves forward only
                 self.latest[sid] = (ts, value)
         return len(written)
+
+    def sealed_points(self) -> list[tuple[int, int]]:
+        """The hot points in sealed slots of uncompacted time."""
+        w, sealed = self.compacted_through, self.sealed_through
+        return sorted((s, ts) for s in self.alive for ts in self.hot[s] if w <= ts < sealed)
 
     def take(self, keys: list[tuple[int, int]]) -> tuple[int, int]:
         """Move hot rows into their hour's segment (the row wins); (points, segments)."""
@@ -302,6 +311,10 @@ class Run:
             if points and self.draw(st.integers(0, 3)) == 0:  # re-send some of them
                 again = self.draw(st.lists(st.sampled_from(points), min_size=1, max_size=5))
                 points += [(s, ts, self.draw(VALUES)) for s, ts, _ in again]
+            sealed = m.sealed_points()
+            if sealed and self.draw(st.integers(0, 2)) == 0:  # re-send sealed ones, changed
+                again = self.draw(st.lists(st.sampled_from(sealed), min_size=1, max_size=3))
+                points += [(s, ts, self.draw(VALUES)) for s, ts in again]
         gone = sorted(set(m.signal_ids) - m.alive)
         if gone and self.draw(st.integers(0, 3)) == 0:
             at = self.draw(st.integers(0, len(points)))
@@ -317,6 +330,8 @@ class Run:
             return
         assert response.status_code == 200, response.text
         late = sum(ts < m.compacted_through for _, ts, _ in points)
+        sealed = sum(m.compacted_through <= ts < m.sealed_through for _, ts, _ in points)
+        event(f"ingest: {'into sealed slots' if sealed else 'no sealed slot'}")
         overrides = sum(any(ts in c for c in m.segments[s].values()) for s, ts, _ in points)
         assert response.json() == {"written": m.ingest(points)}
         event(f"ingest: {'late points' if late else 'no late point'}")
@@ -382,6 +397,34 @@ class Run:
         filled = await compaction.fill_slots(self.driver, limit=limit)
         event(f"slots filled: {'some' if filled else 'none'}")
 
+    async def sum_up(self) -> None:
+        """Seal the slots before a five-minute instant, then some or all of the summing up."""
+        m = self.model
+        hot = sorted(ts for s in m.alive for ts in m.hot[s] if ts >= m.sealed_through)
+        if hot and self.draw(st.booleans(), label="seal past a hot point"):
+            through = self.draw(st.sampled_from(hot)) + self.draw(st.sampled_from([1, SLOT]))
+        else:
+            through = self.draw(instants(st.sampled_from(self.hours)))
+        through += -(through - ORIGIN_US) % SLOT  # the next slot start, or this one
+        steps = self.draw(
+            st.sampled_from(
+                ["seal", "seal, sum_up", "seal, sum_up", "seal, sum_up, stale", "stale"]
+            )
+        )
+        note(f"{steps} (seal at {rel(through)})")
+        await self.sum_up_with(through, steps)
+
+    async def sum_up_with(self, through: int, steps: str) -> None:
+        if "seal" in steps:
+            moved = await recent_slots.seal(self.driver, instant(through))
+            assert moved == (through > self.model.sealed_through)
+            self.model.sealed_through = max(self.model.sealed_through, through)
+        if "sum_up" in steps:
+            event(f"summed up: {'some' if await recent_slots.sum_up(self.driver) else 'none'}")
+        if "stale" in steps:
+            stale = await recent_slots.sum_up_stale(self.driver)
+            event(f"summed up again: {'some' if stale else 'none'}")
+
     async def partitions(self) -> None:
         now = self.draw(instants(st.integers(-2, 27)))
         ahead = timedelta(hours=self.draw(st.integers(0, 3)))
@@ -444,6 +487,7 @@ class Run:
         while (await self.late_step(100_000)).points:
             pass
         await self.check_compacted_through()
+        await self.sum_up_with(horizon - (horizon - ORIGIN_US) % SLOT, "seal, sum_up, stale")
         await self.drop_compacted()
         await self.expire_with(org_days, default_days)
 
@@ -520,6 +564,35 @@ class Run:
         body = response.json()
         assert body["bucket"] == bucket
         assert_rollups(body["items"], self.model.in_range(sid, start, end), BUCKETS[bucket])
+
+    async def read_sealed_rollups(self) -> None:
+        """Rollups of the sealed hot slots, where the summaries (and the log) are read."""
+        m = self.model
+        if m.sealed_through <= m.compacted_through:
+            return await self.read_rollups()
+        bucket = self.draw(st.sampled_from(["5m", "15m", "1h"]))
+        start, end = m.compacted_through, m.sealed_through
+        if self.draw(st.booleans(), label="cut at the ends"):
+            start, end = start - self.draw(up_to(SLOT)), end + self.draw(up_to(SLOT))
+        sid = self.signal()
+        note(f"rollups {sid} {bucket} [{rel(start)}, {rel(end)}) over the sealed slots")
+        cursor = await self.driver.execute(
+            "SELECT (SELECT count(*) FROM recent_slots WHERE signal_id = %s),"
+            " (SELECT count(*) FROM stale_slots WHERE signal_id = %s)",
+            (sid, sid),
+        )
+        summed, stale = await cursor.fetchone()
+        event(
+            f"sealed rollups: {'summaries' if summed else 'none'}, {'stale' if stale else 'none'}"
+        )
+        params = {"bucket": bucket, "start": stamp(start), "end": stamp(end)}
+        response = await self.get(f"/v1/signals/{sid}/rollups", params)
+        if sid not in m.alive:
+            assert response.status_code == 404, response.text
+            return None
+        assert response.status_code == 200, response.text
+        assert_rollups(response.json()["items"], m.in_range(sid, start, end), BUCKETS[bucket])
+        return None
 
     async def read_asset_rollups(self) -> None:
         ids = self.model.signal_ids
@@ -608,7 +681,39 @@ class Run:
             assert (first, last, n, lo, hi) == want[key][:5], key
             assert abs(total - want[key][5]) <= 1e-9 * max(abs(lo), abs(hi)) * n, key
         await self.check_segment_days()
+        await self.check_recent_slots()
         await self.check_compacted_through()
+
+    async def check_recent_slots(self) -> None:
+        """Each hot slot that rollups take whole from its summary (sealed and summed up, past
+        compaction's edge, not logged as changed since) has the summary of its hot rows."""
+        m = self.model
+        cursor = await self.driver.execute("SELECT summarised_through FROM storage_state")
+        summarised = micros((await cursor.fetchone())[0])
+        assert summarised <= m.sealed_through
+        cursor = await self.driver.execute(
+            "SELECT signal_id, slot, count, min, max, sum FROM recent_slots r"
+            " WHERE signal_id = ANY(%s) AND slot >= %s AND slot < %s AND NOT EXISTS ("
+            "SELECT FROM stale_slots x WHERE x.signal_id = r.signal_id AND x.slot = r.slot)",
+            (m.signal_ids, instant(m.compacted_through), instant(summarised)),
+        )
+        stored = {(s, micros(slot)): row for s, slot, *row in await cursor.fetchall()}
+        cursor = await self.driver.execute(
+            "SELECT signal_id, slot FROM stale_slots WHERE signal_id = ANY(%s)", (m.signal_ids,)
+        )
+        stale = {(s, micros(slot)) for s, slot in await cursor.fetchall()}
+        slots: dict[tuple[int, int], list[float]] = {}
+        for s in m.alive:
+            for ts, value in m.hot[s].items():
+                if m.compacted_through <= ts < summarised:
+                    slot = ts - (ts - ORIGIN_US) % SLOT
+                    slots.setdefault((s, slot), []).append(value)
+        assert stored.keys() == slots.keys() - stale
+        for key, (n, lo, hi, total) in stored.items():
+            values = slots[key]
+            assert (n, lo, hi) == (len(values), min(values), max(values)), key
+            assert abs(total - math.fsum(values)) <= 1e-9 * max(map(abs, values)) * n, key
+        event(f"summaries checked: {'some' if stored else 'none'}")
 
     async def check_segment_days(self) -> None:
         """The day summaries are those of the segments each day holds, and no other."""
