@@ -94,8 +94,11 @@ def instant(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def micros(ts: datetime) -> int:
-    return (ts - EPOCH) // timedelta(microseconds=1)
+    return (ts - EPOCH) // _MICROSECOND
 
 
 async def _merge(conn: AsyncConnection[Any], sql: str, params: dict[str, Any]) -> Compacted:

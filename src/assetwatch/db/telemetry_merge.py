@@ -25,27 +25,33 @@ def merge_readings(
     descending: bool,
     limit: int,
 ) -> list[Reading]:
-    """The page: hot rows and the segments' points in range, a hot row winning a tie."""
+    """The page: hot rows and the segments' points in range, a hot row winning a tie.
+
+    The hot rows' readings go out as they came (their datetimes parsed by the driver); only the
+    segments' points are made into readings, and only those on the page."""
     hot: list[Reading] = [{"ts": ts, "value": value} for ts, value, blob in rows if blob is None]
     blobs = [bytes(blob) for _, _, blob in rows if blob is not None]
     if not blobs:
         return hot
-    ts, values = segment_batch.decode_many(blobs)
-    order = np.argsort(ts, kind="stable")
-    ts, values = ts[order], values[order]
+    ts, values = segment.decode(blobs[0]) if len(blobs) == 1 else segment_batch.decode_many(blobs)
     keep = (ts >= micros(start)) & (ts < micros(end))
     ts, values = ts[keep], values[keep]
+    if descending:
+        hot.reverse()  # oldest first, as the segments' points are ordered below
     hot_ts = np.array([micros(r["ts"]) for r in hot], dtype=np.int64)
-    hot_values = np.array([r["value"] for r in hot], dtype=np.float64)
+    keep = ~np.isin(ts, hot_ts)  # a stored row overrides the segment's point
+    ts, values = ts[keep], values[keep]
+    # Every point of the page by time: >= 0, the index of a hot reading; < 0, -1 - the index
+    # of a segment point. No two share a time (overridden points are gone, chunks are apart).
+    where = np.concatenate((np.arange(hot_ts.size), -1 - np.arange(ts.size)))
+    order = np.argsort(np.concatenate((hot_ts, ts)), kind="stable")
     if descending:
-        hot_ts, hot_values = hot_ts[::-1], hot_values[::-1]
-    ts, values = segment.merge(ts, values, np.sort(hot_ts), hot_values)
-    if descending:
-        ts, values = ts[::-1], values[::-1]
-    return [
-        {"ts": instant(t), "value": v}
-        for t, v in zip(ts[:limit].tolist(), values[:limit].tolist(), strict=True)
-    ]
+        order = order[::-1]
+    stamps, numbers = ts.tolist(), values.tolist()
+    page: list[Reading] = []
+    for i in where[order[:limit]].tolist():
+        page.append(hot[i] if i >= 0 else {"ts": instant(stamps[-1 - i]), "value": numbers[-1 - i]})
+    return page
 
 
 # Blobs are decoded in groups of about this many points: numpy's passes stay in cache, where
