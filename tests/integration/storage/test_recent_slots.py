@@ -70,6 +70,16 @@ async def without_summaries(driver: Any, read: Any) -> dict[str, Any]:
         await driver.execute("UPDATE storage_state SET summarised_through = %s", (summarised,))
 
 
+async def summed_up(
+    client: httpx.AsyncClient, tenant: Tenant, fleet: Fleet, driver: Any, through: datetime
+) -> None:
+    """The fleet's points from HOUR on, hot, with the slots before `through` summed up."""
+    await write(client, tenant, _points(fleet))
+    await set_compacted_through(driver, HOUR)
+    await recent_slots.seal(driver, through)
+    await recent_slots.sum_up(driver)
+
+
 async def slot_rows(driver: Any, table: str, fleet: Fleet) -> list[tuple[Any, ...]]:
     query = sql.SQL("SELECT * FROM {} WHERE signal_id = ANY(%s) ORDER BY 1, 2")
     cursor = await driver.execute(query.format(sql.Identifier(table)), (fleet.signal_ids,))
@@ -106,10 +116,7 @@ async def test_rollups_read_the_summaries_and_answer_as_the_rows_do(
 async def test_a_batch_into_a_sealed_slot_logs_it_and_reads_take_its_rows_until_summed_again(
     client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, driver: Any
 ) -> None:
-    await write(client, acme, _points(fleet))
-    await set_compacted_through(driver, HOUR)
-    await recent_slots.seal(driver, HOUR + 60 * MINUTE)
-    await recent_slots.sum_up(driver)
+    await summed_up(client, acme, fleet, driver, HOUR + 60 * MINUTE)
     read = lambda: rollups(client, acme, fleet)  # noqa: E731
     sid = fleet.signal_ids[0]
 
@@ -149,10 +156,7 @@ async def test_a_batch_into_a_sealed_slot_logs_it_and_reads_take_its_rows_until_
 async def test_compaction_and_a_deleted_signal_take_their_summaries_away(
     client: httpx.AsyncClient, acme: Tenant, fleet: Fleet, driver: Any
 ) -> None:
-    await write(client, acme, _points(fleet))
-    await set_compacted_through(driver, HOUR)
-    await recent_slots.seal(driver, HOUR + 90 * MINUTE)
-    await recent_slots.sum_up(driver)
+    await summed_up(client, acme, fleet, driver, HOUR + 90 * MINUTE)
     sid = fleet.signal_ids[0]
     await write(client, acme, [{"signal_id": sid, "ts": stamp(HOUR + 65 * MINUTE), "value": 3}])
     await write(client, acme, [{"signal_id": sid, "ts": stamp(HOUR + 5 * MINUTE), "value": 3}])
