@@ -123,7 +123,10 @@ def _start_worker(url: str) -> Callable[[], None]:
         [sys.executable, "-m", "assetwatch.cli", "worker", "--metrics-port", str(metrics_port)],
         env={**os.environ, "DATABASE_URL": url},
     )
-    err(f"maintenance worker running as process {process.pid} (partitions, compaction, retention)")
+    err(
+        f"maintenance worker running as process {process.pid}"
+        " (partitions, compaction, summaries, retention)"
+    )
 
     def stop_it() -> None:
         process.terminate()  # SIGTERM: the worker finishes its step and exits

@@ -1,4 +1,4 @@
-"""`assetwatch worker`: the maintenance worker (partitions, compaction, retention)."""
+"""`assetwatch worker`: the maintenance worker (partitions, compaction, summaries, retention)."""
 
 import asyncio
 import signal
