@@ -4,8 +4,8 @@ Each step is one transaction that deletes the rows it compacts (`DELETE ... RETU
 takes exactly what it removes, and a row written meanwhile stays for the next step), merges them
 into the segments of their hours (a stored row wins over a segment's point of the same time, as
 in reads), and, for an hour step, forgets the hour's slot summaries (`recent_slots`) and moves
-`storage_state.compacted_through` past that hour. Killed
-at any moment, a step leaves everything as it was before it; nothing is lost or duplicated.
+`storage_state.compacted_through` past that hour. Killed at any moment, a step leaves everything
+as it was before it; nothing is lost or duplicated.
 The batch's signals are locked FOR KEY SHARE, as ingest does, so a signal deleted meanwhile
 takes its new segments with it.
 """
