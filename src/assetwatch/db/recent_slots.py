@@ -88,9 +88,8 @@ async def seal(conn: AsyncConnection[Any], through: datetime) -> bool:
 
 async def sum_up(conn: AsyncConnection[Any]) -> int:
     """Summarise the sealed slots of uncompacted time not summarised yet; how many slots."""
-    async with conn.transaction():
-        cursor = await conn.execute(_SUM_UP)
-        row = await cursor.fetchone()
+    cursor = await conn.execute(_SUM_UP)  # one statement: atomic by itself
+    row = await cursor.fetchone()
     return int(row[0]) if row else 0
 
 

@@ -15,10 +15,9 @@ from sqlalchemy import text
 
 from assetwatch.db.compaction import CHUNK, CHUNK_US, instant, micros
 from assetwatch.db.queries import Compiled
+from assetwatch.db.recent_slots import SLOT
 from assetwatch.domain.readings import BUCKET_ORIGIN
-from assetwatch.encoding.slots import SLOT_US
 
-SLOT = timedelta(microseconds=SLOT_US)
 DAY = timedelta(days=1)
 
 _OWNED_SIGNAL = """
