@@ -26,6 +26,7 @@ from assetwatch.encoding.segment import (
     merge,
 )
 from assetwatch.encoding.segment_batch import decode_many
+from assetwatch.encoding.varint import decode_varints, encode_varints
 
 TS_MIN = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z in µs since the epoch
 TS_MAX = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
@@ -347,3 +348,27 @@ def test_decoding_many_blobs_at_once_equals_decoding_each(
     want_values = [v for blob in blobs for v in decode(blob)[1].view(np.int64).tolist()]
     assert ts.tolist() == want_ts
     assert values.view(np.int64).tolist() == want_values
+
+
+# Mostly short values, some of every length up to 64 bits: the decoder takes one byte place at
+# a time over only the values that long.
+varint_values = st.lists(
+    st.one_of(st.integers(0, 127), st.integers(128, 2**14), st.integers(0, 2**64 - 1)),
+    max_size=200,
+)
+
+
+@given(varint_values)
+def test_varints_decode_to_the_values_the_reference_encodes(values: list[int]) -> None:
+    data = b"".join(ref_varint(u) for u in values)
+    assert decode_varints(data).tolist() == values
+    assert encode_varints(np.array(values, dtype=np.uint64)) == data
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(b"\x80", "truncated"), (b"\x05\xff", "truncated"), (b"\x80" * 10 + b"\x01", "64 bits")],
+)
+def test_varint_decoding_refuses_damage(data: bytes, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        decode_varints(data)

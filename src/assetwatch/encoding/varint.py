@@ -60,39 +60,29 @@ def encode_varints(u: NDArray[np.uint64]) -> bytes:
 
 
 def decode_varints(data: bytes) -> NDArray[np.uint64]:
-    """Inverse of `_varint_encode`: terminators end groups, each byte shifted by its place.
-
-    Most varints of a segment are one byte (zero delta-of-deltas, small value steps): those are
-    taken as they are, and only the few longer groups go through the shifts."""
+    """Inverse of `encode_varints`: terminators end groups; each value takes its first byte,
+    then, for the values that have one, its second, third, ... (a pass per byte place, over
+    only the values that long: most are one or two bytes)."""
     b = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(b < 0x80)
-    if ends.size and ends.size > b.size // 2 and ends[-1] == b.size - 1:
-        starts = np.empty_like(ends)
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
-        values = b[ends].astype(np.uint64)
-        long = np.flatnonzero(ends != starts)
-        if long.size:
-            lengths = ends[long] - starts[long] + 1
-            if int(lengths.max()) > 10:
-                raise ValueError("varint longer than 64 bits")
-            index = ranges(starts[long], lengths)
-            position = np.arange(index.size) - np.repeat(
-                np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths
-            )
-            parts = (b[index] & np.uint8(0x7F)).astype(np.uint64) << (
-                _SEVEN * position.astype(np.uint64)
-            )
-            values[long] = np.add.reduceat(parts, np.concatenate(([0], np.cumsum(lengths)[:-1])))
-        return values
     if b.size and (ends.size == 0 or ends[-1] != b.size - 1):
         raise ValueError("truncated varint")
     if ends.size == 0:
         return np.zeros(0, dtype=np.uint64)
-    starts = np.concatenate(([0], ends[:-1] + 1))
+    if ends.size == b.size:  # every varint one byte
+        return b.astype(np.uint64)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
     lengths = ends - starts + 1
     if int(lengths.max()) > 10:
         raise ValueError("varint longer than 64 bits")
-    position = np.arange(b.size) - np.repeat(starts, lengths)
-    parts = (b & np.uint8(0x7F)).astype(np.uint64) << (_SEVEN * position.astype(np.uint64))
-    return np.add.reduceat(parts, starts)
+    values = (b[starts] & np.uint8(0x7F)).astype(np.uint64)
+    longer = np.flatnonzero(lengths > 1)
+    place = 1
+    while longer.size:
+        at = starts[longer] + place
+        values[longer] |= (b[at] & np.uint8(0x7F)).astype(np.uint64) << _U64(7 * place)
+        longer = longer[lengths[longer] > place + 1]
+        place += 1
+    return values
