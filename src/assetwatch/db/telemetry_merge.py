@@ -36,8 +36,58 @@ def merge_readings(
     ts, values = segment.decode(blobs[0]) if len(blobs) == 1 else segment_batch.decode_many(blobs)
     keep = (ts >= micros(start)) & (ts < micros(end))
     ts, values = ts[keep], values[keep]
+    if ts.size > 1 and not bool(np.all(ts[1:] > ts[:-1])):  # blobs come in no set order
+        order = np.argsort(ts)
+        ts, values = ts[order], values[order]
     if descending:
-        hot.reverse()  # oldest first, as the segments' points are ordered below
+        hot.reverse()  # oldest first, as the segments' points are
+    if not hot or ts.size == 0 or micros(hot[0]["ts"]) > ts[-1]:
+        return _joined(ts, values, hot, descending=descending, limit=limit)
+    if micros(hot[-1]["ts"]) < ts[0]:
+        return _joined(ts, values, hot, descending=descending, limit=limit, hot_first=True)
+    return _interleaved(hot, ts, values, descending=descending, limit=limit)
+
+
+def _joined(
+    ts: NDArray[np.int64],
+    values: NDArray[np.float64],
+    hot: list[Reading],
+    *,
+    descending: bool,
+    limit: int,
+    hot_first: bool = False,
+) -> list[Reading]:
+    """The page when the segments' points all come before the hot rows (or all after them,
+    `hot_first`): no point overrides another, so the page is one run of each."""
+    hot_taken = hot[::-1] if descending else hot
+    if descending == hot_first:  # the segments' points lead the page
+        if descending:
+            ts, values = ts[::-1], values[::-1]
+        page = _readings(ts[:limit], values[:limit])
+        return page + hot_taken[: limit - len(page)]
+    page = hot_taken[:limit]
+    room = limit - len(page)
+    if descending:
+        ts, values = ts[::-1], values[::-1]
+    return page + _readings(ts[:room], values[:room]) if room > 0 else page
+
+
+def _readings(ts: NDArray[np.int64], values: NDArray[np.float64]) -> list[Reading]:
+    return [
+        {"ts": instant(stamp), "value": number}
+        for stamp, number in zip(ts.tolist(), values.tolist(), strict=True)
+    ]
+
+
+def _interleaved(
+    hot: list[Reading],
+    ts: NDArray[np.int64],
+    values: NDArray[np.float64],
+    *,
+    descending: bool,
+    limit: int,
+) -> list[Reading]:
+    """The page when hot rows fall among the segments' points (late rows): one sort of all."""
     hot_ts = np.array([micros(r["ts"]) for r in hot], dtype=np.int64)
     keep = ~np.isin(ts, hot_ts)  # a stored row overrides the segment's point
     ts, values = ts[keep], values[keep]
