@@ -140,9 +140,11 @@ class _Recorded:
     def __init__(self, conn: Any, seen: list[str]) -> None:
         self._conn, self._seen = conn, seen
 
-    async def execute(self, query: str, params: Any = None, *, prepare: bool | None = None) -> Any:
+    async def execute(
+        self, query: str, params: Any = None, *, prepare: bool | None = None, binary: bool = False
+    ) -> Any:
         self._seen.append(query)
-        return await self._conn.execute(query, params, prepare=prepare)
+        return await self._conn.execute(query, params, prepare=prepare, binary=binary)
 
 
 class RolledBackConnections:

@@ -39,11 +39,18 @@ class Compiled:
 
     `generic`: prepared on each connection and planned once, for every value of its parameters
     (a generic plan, which the query-plan tests check); otherwise planned at each execution with
-    the values it is given. Planning is most of a short read's database time."""
+    the values it is given. Planning is most of a short read's database time.
 
-    def __init__(self, statement: ClauseElement, *, generic: bool = False) -> None:
+    `binary`: rows come back in PostgreSQL's binary format, which psycopg loads without parsing
+    text (timestamps, floats, and bytea not hex-encoded). Only for statements whose columns all
+    have binary loaders: a `name` column, for one, would come back as bytes."""
+
+    def __init__(
+        self, statement: ClauseElement, *, generic: bool = False, binary: bool = False
+    ) -> None:
         self.statement = statement  # for EXPLAIN in the query-plan tests
         self.generic = generic
+        self.binary = binary
         compiled = statement.compile(dialect=_DIALECT)
         self.sql = str(compiled)
         self._constants = {k: v for k, v in compiled.params.items() if v is not None}

@@ -77,8 +77,8 @@ WHERE signal_id = CAST(:signal_id AS bigint) AND chunk_start IN (SELECT chunk_st
 # Generic plans: planning the statement took three times as long as running it for a page of
 # hot rows, and its one plan (index ranges, LIMIT) is right for every range (NARRATIVE.md).
 READINGS = {
-    False: Compiled(text(_readings_sql(descending=False)), generic=True),
-    True: Compiled(text(_readings_sql(descending=True)), generic=True),
+    False: Compiled(text(_readings_sql(descending=False)), generic=True, binary=True),
+    True: Compiled(text(_readings_sql(descending=True)), generic=True, binary=True),
 }
 
 
@@ -230,8 +230,8 @@ SELECT 4, id, NULL, NULL, NULL, NULL, NULL, NULL FROM owned
 
 # Generic plans too: planning this statement took longer than running it for most ranges, and
 # its one plan (each source by its primary key, partitions pruned as it starts) serves them all.
-ROLLUPS = Compiled(text(_rollups_sql(_OWNED_SIGNAL)), generic=True)
-ASSET_ROLLUPS = Compiled(text(_rollups_sql(_OWNED_ASSET_SIGNALS)), generic=True)
+ROLLUPS = Compiled(text(_rollups_sql(_OWNED_SIGNAL)), generic=True, binary=True)
+ASSET_ROLLUPS = Compiled(text(_rollups_sql(_OWNED_ASSET_SIGNALS)), generic=True, binary=True)
 
 
 def chunk_low(start: datetime) -> datetime:

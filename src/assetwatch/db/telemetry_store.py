@@ -38,7 +38,10 @@ class SqlTelemetryStore:
         try:
             async with self._connections.connection() as conn:
                 cursor = await conn.execute(
-                    statement.sql, statement.params(params), prepare=statement.generic
+                    statement.sql,
+                    statement.params(params),
+                    prepare=statement.generic,
+                    binary=statement.binary,
                 )
                 return await cursor.fetchall()
         except DRIVER_UNAVAILABLE as error:
