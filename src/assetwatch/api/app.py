@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from assetwatch import __version__
+from assetwatch.allocator import hold_freed_memory
 from assetwatch.api import metrics
 from assetwatch.api.direct_route import put_first
 from assetwatch.api.limits import BodySizeLimitMiddleware
@@ -84,7 +85,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
 
 def create_served_app() -> FastAPI:
-    """The factory `assetwatch serve` gives uvicorn: logging first, in every worker process."""
+    """The factory `assetwatch serve` gives uvicorn: logging first, then the allocator's
+    policy, in every worker process."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    hold_freed_memory()
     return create_app(settings)

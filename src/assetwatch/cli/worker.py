@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from prometheus_client import start_http_server
 
+from assetwatch.allocator import hold_freed_memory
 from assetwatch.cli._common import database, err
 from assetwatch.config import get_settings
 from assetwatch.db import migrations
@@ -26,6 +27,7 @@ def worker(
     """Run the maintenance worker; one instance works at a time (the others stand by)."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)  # as the API's: each cycle, JSON
+    hold_freed_memory()  # compaction decodes and encodes hours of points a step
     with database(settings) as url:
         if not settings.database_url:
             migrations.upgrade(url)
