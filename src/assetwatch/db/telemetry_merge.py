@@ -39,13 +39,15 @@ def merge_readings(
     if ts.size > 1 and not bool(np.all(ts[1:] > ts[:-1])):  # blobs come in no set order
         order = np.argsort(ts)
         ts, values = ts[order], values[order]
-    if descending:
-        hot.reverse()  # oldest first, as the segments' points are
-    if not hot or ts.size == 0 or micros(hot[0]["ts"]) > ts[-1]:
+    if not hot or ts.size == 0:
         return _joined(ts, values, hot, descending=descending, limit=limit)
-    if micros(hot[-1]["ts"]) < ts[0]:
+    oldest, newest = (hot[-1], hot[0]) if descending else (hot[0], hot[-1])  # page order
+    if micros(oldest["ts"]) > ts[-1]:
+        return _joined(ts, values, hot, descending=descending, limit=limit)
+    if micros(newest["ts"]) < ts[0]:
         return _joined(ts, values, hot, descending=descending, limit=limit, hot_first=True)
-    return _interleaved(hot, ts, values, descending=descending, limit=limit)
+    oldest_first = hot[::-1] if descending else hot
+    return _interleaved(oldest_first, ts, values, descending=descending, limit=limit)
 
 
 def _joined(
@@ -57,18 +59,16 @@ def _joined(
     limit: int,
     hot_first: bool = False,
 ) -> list[Reading]:
-    """The page when the segments' points all come before the hot rows (or all after them,
-    `hot_first`): no point overrides another, so the page is one run of each."""
-    hot_taken = hot[::-1] if descending else hot
-    if descending == hot_first:  # the segments' points lead the page
-        if descending:
-            ts, values = ts[::-1], values[::-1]
-        page = _readings(ts[:limit], values[:limit])
-        return page + hot_taken[: limit - len(page)]
-    page = hot_taken[:limit]
-    room = limit - len(page)
+    """The page when the segments' points (oldest first) all come before the hot rows (in page
+    order), or all after them (`hot_first`): no point overrides another, so the page is one run
+    of each."""
     if descending:
         ts, values = ts[::-1], values[::-1]
+    if descending == hot_first:  # the segments' points lead the page
+        page = _readings(ts[:limit], values[:limit])
+        return page + hot[: limit - len(page)]
+    page = hot[:limit]
+    room = limit - len(page)
     return page + _readings(ts[:room], values[:room]) if room > 0 else page
 
 
@@ -87,7 +87,8 @@ def _interleaved(
     descending: bool,
     limit: int,
 ) -> list[Reading]:
-    """The page when hot rows fall among the segments' points (late rows): one sort of all."""
+    """The page when hot rows (oldest first) fall among the segments' points (late rows): one
+    sort of all."""
     hot_ts = np.array([micros(r["ts"]) for r in hot], dtype=np.int64)
     keep = ~np.isin(ts, hot_ts)  # a stored row overrides the segment's point
     ts, values = ts[keep], values[keep]
