@@ -45,6 +45,12 @@ def read_cases(first_us: int, end_us: int) -> dict[str, tuple[str, dict[str, Any
         "1-minute rollup, 10,000 buckets": ("rollups", window("1m", end_us - 10_000 * MINUTE_US)),
         "15-minute rollup, 1,000 buckets": ("rollups", window("15m", end_us - 15_000 * MINUTE_US)),
         "5-minute rollup, 10,000 buckets": ("rollups", window("5m", end_us - 50_000 * MINUTE_US)),
+        # Buckets that are not whole five minutes: no summary answers them, segments decode.
+        "7-minute rollup, 1,000 buckets": ("rollups", window("7m", end_us - 7_000 * MINUTE_US)),
+        "7-minute rollup, 10,000 buckets (or all)": (
+            "rollups",
+            window("7m", end_us - 70_000 * MINUTE_US),
+        ),
         "hourly rollup, up to 10,000 buckets": ("rollups", window("1h", end_us - 10_000 * HOUR_US)),
         "asset rollup, 25 signals, hourly, 1 day": ("asset", window("1h", end_us - DAY_US)),
         "asset rollup, 25 signals, hourly, 1,000 buckets": (
@@ -56,6 +62,10 @@ def read_cases(first_us: int, end_us: int) -> dict[str, tuple[str, dict[str, Any
             window("15m", end_us - 400 * 15 * MINUTE_US),
         ),
         "asset rollup, 25 signals, 15 min, 10 days": ("asset", window("15m", end_us - 10 * DAY_US)),
+        "asset rollup, 25 signals, 7 min, 10,000 buckets": (
+            "asset",
+            window("7m", end_us - 400 * 7 * MINUTE_US),
+        ),
         "asset rollup, 25 signals, daily, whole span": ("asset", window("1d", first_us)),
         "latest of an asset": ("latest", {}),
     }
