@@ -108,7 +108,7 @@ def bench(
                 )
         else:
             run.reads_as_rows = rows_column(rows_from)
-        run.compact_seconds = asyncio.run(_compact(conninfo, url))
+        run.compact_seconds = asyncio.run(compact(conninfo, url))
         with psycopg.connect(conninfo, autocommit=True) as conn:
             started = time.monotonic()
             conn.execute("VACUUM FULL measurements_default")
@@ -131,7 +131,8 @@ def bench(
     return run
 
 
-async def _compact(conninfo: str, url: str) -> float:
+async def compact(conninfo: str, url: str) -> float:
+    """One worker cycle over the whole history (until caught up); its seconds."""
     started = time.monotonic()
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
         await run_cycle(conn, Settings(database_url=url))
