@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from loadtest.bench.scale_data import (
@@ -82,25 +83,8 @@ def bench(
             load(conn, signals, first_us, instants)
             run.load_seconds = time.monotonic() - started
             run.as_rows = storage(conn)
-            # Where migration 0005 starts a database holding these rows: nothing compacted.
-            conn.execute(
-                "UPDATE storage_state SET compacted_through = "
-                "date_trunc('hour', to_timestamp(%s / 1e6), 'UTC')",
-                (first_us,),
-            )
-            conn.execute(
-                "UPDATE storage_state SET summarised_through = compacted_through;"
-                "UPDATE slot_seal SET sealed_through = "
-                "(SELECT compacted_through FROM storage_state)"
-            )
-            conn.commit()
-        token = subprocess.run(
-            assetwatch_command("keys", "create", "--org", "scale", "--role", "admin"),
-            env={**os.environ, "DATABASE_URL": url},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+            mark_uncompacted(conn, first_us)
+        token = create_key(url)
         if rows_from is None:
             with served(url):
                 run.reads_as_rows = asyncio.run(
@@ -129,6 +113,31 @@ def bench(
                     measure_ingest(token, signals, ingest_seconds)
                 )
     return run
+
+
+def mark_uncompacted(conn: psycopg.Connection[Any], first_us: int) -> None:
+    """Where migration 0005 starts a database holding the loaded rows: nothing compacted."""
+    conn.execute(
+        "UPDATE storage_state SET compacted_through = "
+        "date_trunc('hour', to_timestamp(%s / 1e6), 'UTC')",
+        (first_us,),
+    )
+    conn.execute("UPDATE storage_state SET summarised_through = compacted_through")
+    conn.execute(
+        "UPDATE slot_seal SET sealed_through = (SELECT compacted_through FROM storage_state)"
+    )
+    conn.commit()
+
+
+def create_key(url: str) -> str:
+    """An admin key of a new organisation, through the CLI."""
+    return subprocess.run(
+        assetwatch_command("keys", "create", "--org", "scale", "--role", "admin"),
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 async def compact(conninfo: str, url: str) -> float:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 from loadtest.bench.http import HttpClient, get_ok
-from loadtest.bench.scale import compact
+from loadtest.bench.scale import compact, create_key, mark_uncompacted
 from loadtest.bench.scale_data import (
     HOUR_US,
     MINUTE_US,
@@ -36,7 +36,7 @@ from loadtest.bench.scale_data import (
     make_schema,
     parse_count,
 )
-from loadtest.bench.scale_reads import assetwatch_command, read_cases
+from loadtest.bench.scale_reads import assetwatch_command, case_path, read_cases
 
 from assetwatch.db import migrations
 from assetwatch.embedded_db import embedded_postgres
@@ -56,28 +56,12 @@ def build(url: str, points: int) -> tuple[list[int], list[int], int, int, str]:
     with psycopg.connect(conninfo) as conn:
         assets, signals = make_schema(conn)
         load(conn, signals, first_us, instants)
-        # Where migration 0005 starts a database holding these rows: nothing compacted.
-        conn.execute(
-            "UPDATE storage_state SET compacted_through = "
-            "date_trunc('hour', to_timestamp(%s / 1e6), 'UTC'),"
-            " summarised_through = date_trunc('hour', to_timestamp(%s / 1e6), 'UTC')",
-            (first_us, first_us),
-        )
-        conn.execute(
-            "UPDATE slot_seal SET sealed_through = (SELECT compacted_through FROM storage_state)"
-        )
-        conn.commit()
+        mark_uncompacted(conn, first_us)
     asyncio.run(compact(conninfo, url))
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("VACUUM FULL measurements_default")
         conn.execute("VACUUM ANALYZE")
-    token = subprocess.run(
-        assetwatch_command("keys", "create", "--org", "scale", "--role", "admin"),
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    token = create_key(url)
     return assets, signals, first_us, end_us, token
 
 
@@ -130,14 +114,7 @@ async def measure(
                 continue
             samples: dict[str, list[float]] = {"base": [], "head": []}
             for i in range(requests):
-                sid, asset = signals[i % len(signals)], assets[i % len(assets)]
-                path = {
-                    "measurements": f"/v1/signals/{sid}/measurements",
-                    "rollups": f"/v1/signals/{sid}/rollups",
-                    "asset": f"/v1/assets/{asset}/rollups",
-                    "latest": f"/v1/assets/{asset}/latest",
-                    "healthz": "/healthz",
-                }[kind]
+                path = case_path(kind, signals[i % len(signals)], assets[i % len(assets)])
                 order = [("base", base), ("head", head)]
                 for label, client in order if i % 2 else order[::-1]:
                     started = time.perf_counter()

@@ -71,6 +71,17 @@ def read_cases(first_us: int, end_us: int) -> dict[str, tuple[str, dict[str, Any
     }
 
 
+def case_path(kind: str, signal: int, asset: int) -> str:
+    """The path a read case of `kind` requests, for one signal or asset."""
+    return {
+        "measurements": f"/v1/signals/{signal}/measurements",
+        "rollups": f"/v1/signals/{signal}/rollups",
+        "asset": f"/v1/assets/{asset}/rollups",
+        "latest": f"/v1/assets/{asset}/latest",
+        "healthz": "/healthz",
+    }[kind]
+
+
 async def measure_reads(
     token: str,
     assets: list[int],
@@ -88,14 +99,7 @@ async def measure_reads(
             for i in range(n):
                 if i >= min_requests and time.monotonic() > budget:
                     break
-                sid, asset = signals[i % len(signals)], assets[i % len(assets)]
-                path = {
-                    "measurements": f"/v1/signals/{sid}/measurements",
-                    "rollups": f"/v1/signals/{sid}/rollups",
-                    "asset": f"/v1/assets/{asset}/rollups",
-                    "latest": f"/v1/assets/{asset}/latest",
-                    "healthz": "/healthz",
-                }[kind]
+                path = case_path(kind, signals[i % len(signals)], assets[i % len(assets)])
                 started = time.perf_counter()
                 await get_ok(client, path, params)
                 timing.samples.append((time.perf_counter() - started) * 1000)
