@@ -5,7 +5,7 @@ hot rows of uncompacted time (or their five-minute summaries, `recent_slots`, wh
 a whole number of five minutes) and the whole-hour summaries of segments (when it is a whole
 number of hours) aggregated by PostgreSQL, the five-minute slot summaries of segments (when it
 is a whole number of five minutes), and the blobs of only the segments a bucket or the range
-cuts, or that a late point overrides. `telemetry_merge` puts the rows together.
+cuts, or that a late point overrides. `page_merge` and `telemetry_merge` put the rows together.
 """
 
 from datetime import datetime, timedelta

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from psycopg import AsyncConnection
 
-from assetwatch.db import queries, telemetry_merge, telemetry_reads
+from assetwatch.db import page_merge, queries, telemetry_merge, telemetry_reads
 from assetwatch.db.errors import DRIVER_UNAVAILABLE, UNAVAILABLE
 from assetwatch.domain import LatestPoint, Points, Reading, Rollup, StoreUnavailable
 from assetwatch.domain.measurements import EARLIEST
@@ -69,7 +69,7 @@ class SqlTelemetryStore:
         high = queries.END_OF_TIME if end is None else end
         params = telemetry_reads.readings_params(organization_id, signal_id, low, high, limit)
         rows = await self._rows(telemetry_reads.READINGS[descending], params)
-        return telemetry_merge.merge_readings(rows, low, high, descending=descending, limit=limit)
+        return page_merge.merge_readings(rows, low, high, descending=descending, limit=limit)
 
     async def rollups(
         self,

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assetwatch.db.compaction import instant, micros
-from assetwatch.db.telemetry_merge import merge_readings
+from assetwatch.db.page_merge import merge_readings
 from assetwatch.encoding import segment
 
 HOUR_US = 3_600_000_000
