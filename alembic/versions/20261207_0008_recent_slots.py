@@ -31,7 +31,14 @@ down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-DELETE_POINTS_V5 = """
+
+def _delete_points(*tables: str) -> str:
+    """The delete-signal trigger's function, deleting the signals' rows from `tables`."""
+    deletes = "\n".join(
+        f"            EXECUTE 'DELETE FROM {table} WHERE signal_id = ANY($1)' USING ids;"
+        for table in tables
+    )
+    return f"""
         CREATE OR REPLACE FUNCTION delete_measurements_of_deleted_signals() RETURNS trigger
         LANGUAGE plpgsql AS $$
         DECLARE
@@ -39,29 +46,16 @@ DELETE_POINTS_V5 = """
         BEGIN
             -- EXECUTE plans with the ids themselves: a join to the transition table would be
             -- planned for an average signal, and scan every point to delete a small one.
-            EXECUTE 'DELETE FROM measurements WHERE signal_id = ANY($1)' USING ids;
-            EXECUTE 'DELETE FROM segments WHERE signal_id = ANY($1)' USING ids;
+{deletes}
             RETURN NULL;
         END
         $$
 """
 
-DELETE_POINTS_V8 = """
-        CREATE OR REPLACE FUNCTION delete_measurements_of_deleted_signals() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            ids bigint[] := ARRAY(SELECT id FROM deleted_signals);
-        BEGIN
-            -- EXECUTE plans with the ids themselves: a join to the transition table would be
-            -- planned for an average signal, and scan every point to delete a small one.
-            EXECUTE 'DELETE FROM measurements WHERE signal_id = ANY($1)' USING ids;
-            EXECUTE 'DELETE FROM segments WHERE signal_id = ANY($1)' USING ids;
-            EXECUTE 'DELETE FROM recent_slots WHERE signal_id = ANY($1)' USING ids;
-            EXECUTE 'DELETE FROM stale_slots WHERE signal_id = ANY($1)' USING ids;
-            RETURN NULL;
-        END
-        $$
-"""
+
+# As revision 0005 wrote it, and as this one adds the slot tables to it.
+DELETE_POINTS_V5 = _delete_points("measurements", "segments")
+DELETE_POINTS_V8 = _delete_points("measurements", "segments", "recent_slots", "stale_slots")
 
 
 def upgrade() -> None:
