@@ -19,6 +19,7 @@ from assetwatch.api.routes import api_keys, assets, health, retention, signals, 
 from assetwatch.api.routes.web import install_web
 from assetwatch.bootstrap import bootstrap
 from assetwatch.config import Settings, get_settings
+from assetwatch.kernels import compile_all
 from assetwatch.observability import configure_logging
 
 DESCRIPTION = """
@@ -86,8 +87,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
 def create_served_app() -> FastAPI:
     """The factory `assetwatch serve` gives uvicorn: logging first, then the allocator's
-    policy, in every worker process."""
+    policy and the compiled kernels, in every worker process."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     hold_freed_memory()
+    compile_all()
     return create_app(settings)

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from assetwatch.db.compaction import instant, micros
 from assetwatch.domain import Reading
-from assetwatch.encoding import segment, segment_batch
+from assetwatch.encoding import segment_batch
 
 
 def merge_readings(
@@ -32,7 +32,7 @@ def merge_readings(
     blobs = [bytes(blob) for _, _, blob in rows if blob is not None]
     if not blobs:
         return hot
-    ts, values = segment.decode(blobs[0]) if len(blobs) == 1 else segment_batch.decode_many(blobs)
+    ts, values = segment_batch.decode_many(blobs)
     keep = (ts >= micros(start)) & (ts < micros(end))
     ts, values = ts[keep], values[keep]
     if ts.size > 1 and not bool(np.all(ts[1:] > ts[:-1])):  # blobs come in no set order

@@ -16,6 +16,7 @@ from assetwatch.db.compaction import micros
 from assetwatch.domain import Rollup
 from assetwatch.domain.readings import BUCKET_ORIGIN
 from assetwatch.encoding import segment_batch, slots
+from assetwatch.kernels import buckets
 
 # Blobs are decoded in groups of about this many points: numpy's passes stay in cache, where
 # one pass over millions of points would wait on memory.
@@ -190,19 +191,8 @@ def _aggregated(
     bucket_us: int,
 ) -> _Columns:
     """Points sorted by (signal, ts), those in [low, high) summed up per bucket."""
-    keep = (ts >= low) & (ts < high)
-    signal, ts, values = signal[keep], ts[keep], values[keep]
-    starts = (ts - _ORIGIN_US) // bucket_us * bucket_us + _ORIGIN_US
-    firsts = np.flatnonzero(_run_starts(signal, starts)) if ts.size else np.zeros(0, np.int64)
-    if ts.size == 0:
-        return _Columns(signal, starts, np.zeros(0, np.int64), values, values, values)
     return _Columns(
-        signal[firsts],
-        starts[firsts],
-        np.diff(np.append(firsts, ts.size)),
-        np.minimum.reduceat(values, firsts),
-        np.maximum.reduceat(values, firsts),
-        np.add.reduceat(values, firsts),
+        *buckets.bucket_partials(signal, ts, values, (low, high, bucket_us, _ORIGIN_US))
     )
 
 

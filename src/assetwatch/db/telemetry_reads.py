@@ -100,9 +100,9 @@ def _rollups_sql(owned: str) -> str:
         SELECT FROM segments s WHERE s.signal_id = late.signal_id
           AND s.chunk_start = date_bin(interval '1 hour', late.ts, :origin)
     )"""
-    overlapping = """g.signal_id IN (SELECT id FROM owned)
-      AND g.chunk_start >= :chunk_low AND g.chunk_start < :end
+    span = """g.chunk_start >= :chunk_low AND g.chunk_start < :end
       AND g.last_ts >= :start AND g.first_ts < :end"""
+    overlapping = f"g.signal_id IN (SELECT id FROM owned) AND {span}"
     # Hot rows of uncompacted time are read one by one only where no summary answers for them:
     # `summed` is the span of sealed slots the range holds whole (when buckets are whole five
     # minutes), summed up in `recent_slots` except the slots logged in `stale_slots`, whose rows
@@ -217,7 +217,7 @@ FROM segments g, LATERAL (
     SELECT :whole_slots AND g.slots <> ''::bytea AND g.first_ts >= :start
            AND g.last_ts < :end AND NOT {late_in_hour} AS sliced
 ) AS way
-WHERE NOT :whole_hours AND {overlapping}
+WHERE NOT :whole_hours AND g.signal_id = ANY(ARRAY(SELECT id FROM owned)) AND {span}
 UNION ALL
 SELECT 0, signal_id, b, n, lo, hi, total, NULL FROM late_free
 UNION ALL

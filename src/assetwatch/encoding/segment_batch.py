@@ -1,18 +1,19 @@
-"""Many segment blobs decoded together (`segment`'s format): one varint pass and segmented
-prefix sums over all of them, instead of a dozen numpy calls per blob; what rollups use."""
+"""Many segment blobs decoded together (`segment`'s format): their headers in one compiled
+pass, each payload inflated by zlib, then every payload in one more (`kernels.segments`); what
+rollups and raw pages use. `segment.decode` stays the plain numpy reference for one blob."""
 
-from typing import Any
+import itertools
 
 import numpy as np
 from numpy.typing import NDArray
 
 from assetwatch.encoding import segment
-from assetwatch.encoding.varint import decode_varints, ranges, segmented_cumsum, unzigzag
+from assetwatch.encoding.scaled import POWERS_OF_TEN
+from assetwatch.kernels import segments as kernels
 
 
 def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Several blobs' points, concatenated in the order given, decoded together: one varint
-    pass and segmented prefix sums instead of a dozen numpy calls per blob."""
+    """Several blobs' points, concatenated in the order given, decoded together."""
     ts, values, _ = decode_counted(blobs)
     return ts, values
 
@@ -20,55 +21,45 @@ def decode_many(blobs: list[bytes]) -> tuple[NDArray[np.int64], NDArray[np.float
 def decode_counted(
     blobs: list[bytes],
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
-    """`decode_many`, and how many of the points came from each blob."""
-    infos: list[segment.SegmentInfo] = []
-    payloads: list[bytes] = []
-    raw: list[tuple[int, bytes]] = []
-    for blob in blobs:
-        info, offset = segment.read_header(blob)
-        if info.mode is segment.ValueMode.RAW:
-            raw.append((len(infos), blob))
-            continue
-        infos.append(info)
-        payloads.append(segment.inflate(blob, offset))
-    if raw:  # rare: decode one by one, in order
-        parts = [segment.decode(blob) for blob in blobs]
-        sizes = np.array([p[0].size for p in parts], dtype=np.int64)
-        return _joined([p[0] for p in parts]), _joined([p[1] for p in parts]), sizes
-    counts = np.array([info.count for info in infos], dtype=np.int64)
-    if not infos:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), counts
-    ints = decode_varints(b"".join(payloads))
-    if ints.size != 2 * int(counts.sum()):
-        raise ValueError(f"segment payloads hold {ints.size} varints for {counts.sum()} points")
-    # Each payload: n timestamp varints, then n value varints. Split the two streams.
-    payload_starts = np.concatenate(([0], np.cumsum(2 * counts)[:-1]))
-    ts_index = ranges(payload_starts, counts)
-    ts_stream = unzigzag(ints[ts_index])
-    value_stream = ints[ts_index + np.repeat(counts, counts)]
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    nonempty = counts > 0
-    firsts = ts_stream[starts[nonempty]]
-    ts_stream[starts[nonempty]] = 0  # t0 leaves the delta stream, added back below
-    deltas = segmented_cumsum(ts_stream, starts, counts)
-    ts = segmented_cumsum(deltas, starts, counts) + np.repeat(firsts, counts[nonempty])
-    modes = np.repeat(np.array([info.mode for info in infos], dtype=np.int64), counts)
+    """`decode_many`, and how many of the points came from each blob; ValueError, naming the
+    damage where `segment`'s checks can, if any blob is not a valid one."""
+    n = len(blobs)
+    data = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+    bounds = _bounds(blobs)
+    payload_at, counts, modes, scales = (np.zeros(n, dtype=np.int64) for _ in range(4))
+    bad = kernels.read_headers(data, bounds, payload_at, counts, modes, scales)
+    if bad >= 0:
+        segment.read_header(blobs[bad])  # raises, naming what is wrong
+        raise ValueError("segment header is damaged")
+    negative_zeros: dict[int, tuple[int, ...]] = {}
+    for k in np.flatnonzero(payload_at < 0).tolist():  # rare: a list of -0.0 positions
+        info, payload_at[k] = segment.read_header(blobs[k])
+        negative_zeros[k] = info.negative_zeros
+    payloads = [
+        segment.inflate(blob, offset)
+        for blob, offset in zip(blobs, payload_at.tolist(), strict=True)
+    ]
+    ts = np.empty(int(counts.sum()), dtype=np.int64)
     values = np.empty(ts.size, dtype=np.float64)
-    decimal = modes == segment.ValueMode.DECIMAL
-    if decimal.any():
-        scales = np.repeat(np.array([10.0**info.scale for info in infos]), counts)
-        ints_dec = segmented_cumsum(unzigzag(value_stream), starts, counts)
-        values[decimal] = ints_dec[decimal].astype(np.float64) / scales[decimal]
-    if not decimal.all():
-        prefix = np.bitwise_xor.accumulate(value_stream)
-        before = np.concatenate((np.zeros(1, dtype=np.uint64), prefix))[starts]
-        xor = prefix ^ np.repeat(before, counts)
-        values[~decimal] = xor.view(np.float64)[~decimal]
-    for info, start in zip(infos, starts.tolist(), strict=True):
-        if info.negative_zeros:
-            values[[start + i for i in info.negative_zeros]] = -0.0
+    bad = kernels.decode_payloads(
+        np.frombuffer(b"".join(payloads), dtype=np.uint8),
+        _bounds(payloads),
+        counts,
+        modes & ~segment.NEGATIVE_ZEROS,
+        POWERS_OF_TEN[scales],
+        ts,
+        values,
+        values.view(np.uint64),
+    )
+    if bad >= 0:
+        raise ValueError(f"segment payload {bad} does not hold its {counts[bad]} points")
+    if negative_zeros:
+        starts = np.cumsum(counts) - counts
+        for k, positions in negative_zeros.items():
+            values[[int(starts[k]) + i for i in positions]] = -0.0
     return ts, values, counts
 
 
-def _joined(arrays: list[NDArray[Any]]) -> NDArray[Any]:
-    return np.concatenate(arrays) if arrays else np.zeros(0)
+def _bounds(parts: list[bytes]) -> NDArray[np.int64]:
+    """0, then where each part ends in their concatenation."""
+    return np.array([0, *itertools.accumulate(map(len, parts))], dtype=np.int64)
