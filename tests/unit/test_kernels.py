@@ -4,6 +4,8 @@ its lines for coverage), the batch decoder what the numpy reference decoder give
 and damaged blobs are refused, never decoded into garbage.
 """
 
+import subprocess
+import sys
 import zlib
 from typing import Any
 
@@ -27,7 +29,15 @@ LATER = NOW + 3_600_000_000
 def test_compile_all_compiles_every_kernel() -> None:
     compile_all()
     for kernel in (kernels.read_headers, kernels.decode_payloads, buckets.kernel):
-        assert kernel.signatures  # type: ignore[attr-defined]
+        assert kernel.dispatcher.signatures
+
+
+def test_the_cli_and_the_worker_run_without_importing_numba() -> None:
+    """numba costs a process about 1.4 s and 100 MB as it loads: only serving processes,
+    which decode segments, should pay it."""
+    code = "import sys, assetwatch.cli, assetwatch.bootstrap; print('numba' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
 
 
 def _kernel_inputs(blobs: list[bytes]) -> tuple[list[Any], list[Any]]:
@@ -60,13 +70,13 @@ def test_the_compiled_decoder_gives_what_its_python_source_gives(parts: list[Seg
     header_args, payload_args = _kernel_inputs(blobs)
     python_header_args = [a.copy() for a in header_args]
     assert kernels.read_headers(*header_args) == -1
-    assert kernels.read_headers.py_func(*python_header_args) == -1  # type: ignore[attr-defined]
+    assert kernels.read_headers.py_func(*python_header_args) == -1
     for compiled, python in zip(header_args, python_header_args, strict=True):
         np.testing.assert_array_equal(compiled, python)
     python_payload_args = [a.copy() for a in payload_args]
     python_payload_args[7] = python_payload_args[6].view(np.uint64)
     assert kernels.decode_payloads(*payload_args) == -1
-    assert kernels.decode_payloads.py_func(*python_payload_args) == -1  # type: ignore[attr-defined]
+    assert kernels.decode_payloads.py_func(*python_payload_args) == -1
     np.testing.assert_array_equal(payload_args[5], python_payload_args[5])
     np.testing.assert_array_equal(payload_args[7], python_payload_args[7])
 
@@ -158,7 +168,7 @@ def test_bucket_partials_sum_up_each_signals_buckets_in_order(
     assert got == want
     out = [np.zeros(ts.size, dtype=np.int64) for _ in range(3)]
     out += [np.zeros(ts.size, dtype=np.float64) for _ in range(3)]
-    m = buckets.kernel.py_func(signal, ts, values, i64(list(window)), *out)  # type: ignore[attr-defined]
+    m = buckets.kernel.py_func(signal, ts, values, i64(list(window)), *out)
     assert list(zip(*(a[:m].tolist() for a in out), strict=True)) == want
 
 

@@ -1,11 +1,10 @@
 """Points summed up per bucket in one compiled pass: count, min, max and sum of each run of
 points that share a signal and a bucket (what `_aggregated` in `db.telemetry_merge` returns)."""
 
-from collections.abc import Callable
-
-import numba
 import numpy as np
 from numpy.typing import NDArray
+
+from assetwatch.kernels.compiled import Kernel
 
 
 def _bucket_partials(
@@ -47,7 +46,7 @@ def _bucket_partials(
     return m + 1
 
 
-kernel: Callable[..., int] = numba.njit(nogil=True, cache=False)(_bucket_partials)
+kernel = Kernel(_bucket_partials)
 
 
 def bucket_partials(

@@ -5,13 +5,11 @@ passes, while one compiled pass reads each byte once. Each kernel returns -1, or
 the first blob it found damaged (the caller then names the damage with `segment`'s own checks).
 """
 
-from collections.abc import Callable
-
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from assetwatch.encoding.scaled import MAX_DECIMAL_SCALE
+from assetwatch.kernels.compiled import Kernel
 
 NEGATIVE_ZEROS = 0x80  # as in `segment`: a list of -0.0 positions follows the count
 _DECIMAL, _XOR, _RAW = 0, 1, 2
@@ -127,8 +125,8 @@ def _decode_payloads(
     return -1
 
 
-read_headers: Callable[..., int] = numba.njit(nogil=True, cache=False)(_read_headers)
-decode_payloads: Callable[..., int] = numba.njit(nogil=True, cache=False)(_decode_payloads)
+read_headers = Kernel(_read_headers)
+decode_payloads = Kernel(_decode_payloads)
 
 
 def compile_kernels() -> None:
