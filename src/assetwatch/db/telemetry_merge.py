@@ -18,8 +18,8 @@ from assetwatch.domain.readings import BUCKET_ORIGIN
 from assetwatch.encoding import segment_batch, slots
 from assetwatch.kernels import buckets
 
-# Blobs are decoded in groups of about this many points: numpy's passes stay in cache, where
-# one pass over millions of points would wait on memory.
+# Blobs are decoded in groups of about this many points: the decoded arrays and the passes over
+# them stay in cache, where arrays of millions of points would wait on memory.
 _DECODE_GROUP_POINTS = 1 << 17
 _ORIGIN_US = micros(BUCKET_ORIGIN)
 

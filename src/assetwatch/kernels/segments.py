@@ -9,10 +9,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from assetwatch.encoding.scaled import MAX_DECIMAL_SCALE
+from assetwatch.encoding.segment import FORMAT_VERSION, NEGATIVE_ZEROS, ValueMode
 from assetwatch.kernels.compiled import Kernel
 
-NEGATIVE_ZEROS = 0x80  # as in `segment`: a list of -0.0 positions follows the count
-_DECIMAL, _XOR, _RAW = 0, 1, 2
+# The format's constants as plain ints, which numba freezes into the compiled code.
+_VERSION, _FLAG = int(FORMAT_VERSION), int(NEGATIVE_ZEROS)
+_DECIMAL, _XOR, _RAW = int(ValueMode.DECIMAL), int(ValueMode.XOR), int(ValueMode.RAW)
 
 
 def _read_headers(
@@ -29,10 +31,10 @@ def _read_headers(
     for k in range(bounds.size - 1):
         at = bounds[k]
         end = bounds[k + 1]
-        if end - at < 4 or data[at] != 1:
+        if end - at < 4 or data[at] != _VERSION:
             return k
         flags = np.int64(data[at + 1])
-        mode = flags & ~NEGATIVE_ZEROS
+        mode = flags & ~_FLAG
         scale = np.int64(data[at + 2])
         if mode > _RAW or scale > MAX_DECIMAL_SCALE or (scale != 0 and mode != _DECIMAL):
             return k
@@ -53,7 +55,7 @@ def _read_headers(
         modes[k] = flags
         scales[k] = scale
         counts[k] = count
-        payload_at[k] = -1 if flags & NEGATIVE_ZEROS else at - bounds[k]
+        payload_at[k] = -1 if flags & _FLAG else at - bounds[k]
     return -1
 
 
