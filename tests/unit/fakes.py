@@ -288,9 +288,9 @@ class FakeTelemetryStore:
         start: datetime,
         end: datetime,
         bucket: timedelta,
-    ) -> dict[int, list[Rollup]]:
+    ) -> dict[int, Sequence[Rollup]]:
         tenant(organization_id)
-        series: dict[int, list[Rollup]] = {}
+        series: dict[int, Sequence[Rollup]] = {}
         for asset, signal in self.store.signals(organization_id):
             if asset.id != asset_id or signal.id is None:
                 continue

@@ -1,5 +1,6 @@
 """Rollups of every signal of an asset in one request (or of the signals asked for)."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -40,7 +41,7 @@ async def asset_rollups(
     end: datetime = T0 + 2 * HOUR,
     signal_ids: list[int] | None = None,
     caller: Principal | None = None,
-) -> dict[int, list[Rollup]]:
+) -> dict[int, Sequence[Rollup]]:
     return await telemetry.asset_rollups(
         world.telemetry,
         caller or world.caller(Role.reader),

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from assetwatch.encoding import segment
 from assetwatch.encoding.scaled import POWERS_OF_TEN
 from assetwatch.encoding.segment_batch import decode_counted, decode_many
-from assetwatch.kernels import buckets, compile_all
+from assetwatch.kernels import buckets, compile_all, json_rows
 from assetwatch.kernels import segments as kernels
 from tests.unit.test_segment_codec import GOLDEN, NOW, SETTINGS, f64, i64, regular, segments
 
@@ -28,7 +28,7 @@ LATER = NOW + 3_600_000_000
 
 def test_compile_all_compiles_every_kernel() -> None:
     compile_all()
-    for kernel in (kernels.read_headers, kernels.decode_payloads, buckets.kernel):
+    for kernel in (kernels.read_headers, kernels.decode_payloads, buckets.kernel, json_rows.kernel):
         assert kernel.dispatcher.signatures
 
 

@@ -6,15 +6,15 @@ A point in both stores was written again after its hour was compacted: the store
 """
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from assetwatch.db.compaction import micros
-from assetwatch.domain import Rollup
 from assetwatch.domain.readings import BUCKET_ORIGIN
+from assetwatch.domain.rollup_columns import RollupColumns
 from assetwatch.encoding import segment_batch, slots
 from assetwatch.kernels import buckets
 
@@ -26,8 +26,8 @@ _ORIGIN_US = micros(BUCKET_ORIGIN)
 
 def merge_rollups(
     rows: Iterable[tuple[Any, ...]], start: datetime, end: datetime, bucket: timedelta
-) -> dict[int, list[Rollup]]:
-    """Each owned signal's non-empty buckets, oldest first (an owned signal with none: []).
+) -> dict[int, RollupColumns]:
+    """Each owned signal's non-empty buckets, oldest first (an owned signal with none: none).
 
     Rows carry instants as µs since the epoch. Every signal is merged at once: rows carry a
     dense signal index, so the per-signal work is one slice at the end, not a Python pass per
@@ -67,23 +67,20 @@ def merge_rollups(
             )
         )
     merged = _combined(parts)
-    # One datetime per distinct bucket start, shared by every signal's bucket there. Bucket
-    # starts are whole seconds (buckets are, and so is their origin).
-    seconds, where = np.unique(merged.buckets // 1_000_000, return_inverse=True)
-    at = [datetime.fromtimestamp(second, UTC) for second in seconds.tolist()]
-    rollups = [
-        Rollup(at[i], n, lo, hi, total / n)
-        for i, n, lo, hi, total in zip(
-            where.tolist(),
-            merged.counts.tolist(),
-            merged.lows.tolist(),
-            merged.highs.tolist(),
-            merged.totals.tolist(),
-            strict=True,
-        )
-    ]
+    # Bucket starts are whole seconds (buckets are, and so is their origin).
+    starts = merged.buckets // 1_000_000
+    avgs = merged.totals / merged.counts
     bounds = np.searchsorted(merged.signals, np.arange(len(owned) + 1)).tolist()
-    return {signal_id: rollups[bounds[i] : bounds[i + 1]] for i, signal_id in enumerate(owned)}
+    return {
+        signal_id: RollupColumns(
+            starts[low:high],
+            merged.counts[low:high],
+            merged.lows[low:high],
+            merged.highs[low:high],
+            avgs[low:high],
+        )
+        for signal_id, low, high in zip(owned, bounds[:-1], bounds[1:], strict=True)
+    }
 
 
 class _Columns(NamedTuple):

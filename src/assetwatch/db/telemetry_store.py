@@ -86,7 +86,7 @@ class SqlTelemetryStore:
             **telemetry_reads.rollups_params(start, end, bucket),
         }
         rows = await self._rows(telemetry_reads.ROLLUPS, params)
-        return telemetry_merge.merge_rollups(rows, start, end, bucket).get(signal_id, [])
+        return telemetry_merge.merge_rollups(rows, start, end, bucket).get(signal_id, ())
 
     async def asset_rollups(
         self,
@@ -97,7 +97,7 @@ class SqlTelemetryStore:
         start: datetime,
         end: datetime,
         bucket: timedelta,
-    ) -> dict[int, list[Rollup]]:
+    ) -> dict[int, Sequence[Rollup]]:
         params = {
             "organization_id": organization_id,
             "asset_id": asset_id,
@@ -105,7 +105,7 @@ class SqlTelemetryStore:
             **telemetry_reads.rollups_params(start, end, bucket),
         }
         rows = await self._rows(telemetry_reads.ASSET_ROLLUPS, params)
-        return telemetry_merge.merge_rollups(rows, start, end, bucket)
+        return dict(telemetry_merge.merge_rollups(rows, start, end, bucket))
 
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
         params = {"organization_id": organization_id, "asset_id": asset_id}

@@ -15,6 +15,7 @@ from assetwatch.domain.errors import (
 from assetwatch.domain.measurements import Measurement, Points
 from assetwatch.domain.organizations import Organization
 from assetwatch.domain.readings import LatestPoint, Reading, Rollup
+from assetwatch.domain.rollup_columns import RollupColumns
 from assetwatch.domain.signals import Signal
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Reading",
     "Role",
     "Rollup",
+    "RollupColumns",
     "Signal",
     "StoreUnavailable",
 ]

@@ -137,7 +137,7 @@ class TelemetryStore(Protocol):
         start: datetime,
         end: datetime,
         bucket: timedelta,
-    ) -> dict[int, list[Rollup]]:
+    ) -> dict[int, Sequence[Rollup]]:
         """Each of the asset's signals (those in `signal_ids`, if given) with its non-empty
         buckets; empty when the asset is not the organisation's or has no such signal."""
         ...

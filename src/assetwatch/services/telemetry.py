@@ -142,7 +142,7 @@ async def asset_rollups(
     start: datetime,
     end: datetime,
     signal_ids: Sequence[int] | None,
-) -> dict[int, list[Rollup]]:
+) -> dict[int, Sequence[Rollup]]:
     """Every signal of the asset (or those in `signal_ids`) with its buckets, in one statement."""
     caller.require(Role.reader)
     width = parse_bucket(bucket)

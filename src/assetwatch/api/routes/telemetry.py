@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from assetwatch.api import responses
+from assetwatch.api import responses, rollup_json
 from assetwatch.api.deps import Authorized, runtime_of
 from assetwatch.api.direct_route import DirectRoute
 from assetwatch.api.ingest_body import decode_points
@@ -136,7 +136,8 @@ async def signal_rollups(signal_id: Id, auth: Authorized, request: Request) -> R
     rows = await telemetry.rollups(
         auth.telemetry, auth.caller, signal_id, bucket=query.bucket, start=start, end=end
     )
-    return _json({"bucket": query.bucket, "items": list(rows)})
+    [items] = rollup_json.items([rows])
+    return _json({"bucket": query.bucket, "items": items})
 
 
 @router.get(
@@ -158,13 +159,15 @@ async def asset_rollups(asset_id: Id, auth: Authorized, request: Request) -> Res
         end=end,
         signal_ids=query.signal_id,
     )
+    signal_ids = sorted(series)
+    arrays = rollup_json.items([series[signal_id] for signal_id in signal_ids])
     return _json(
         {
             "asset_id": asset_id,
             "bucket": query.bucket,
             "signals": [
                 {"signal_id": signal_id, "items": items}
-                for signal_id, items in sorted(series.items())
+                for signal_id, items in zip(signal_ids, arrays, strict=True)
             ],
         }
     )
