@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     partitions_ahead_hours: int = Field(3, ge=1, le=48)
     worker_interval_seconds: float = Field(60.0, gt=0)
     retention_days: int | None = Field(None, ge=1)
+    # Threads a serving process decodes many segment blobs on (None: the CPUs it may run on).
+    # More than one shortens a long rollup when the process has idle cores to spare.
+    decode_threads: int | None = Field(None, ge=1, le=256)
     # Browsers may call the API only from these origins; empty (the default) turns CORS off.
     cors_origins: list[str] = Field(default_factory=list)
 

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from assetwatch.encoding import segment
 from assetwatch.encoding.scaled import POWERS_OF_TEN
 from assetwatch.encoding.segment_batch import decode_counted, decode_many
-from assetwatch.kernels import buckets, compile_all, json_rows
+from assetwatch.kernels import buckets, compile_all, json_rows, zlib_c
 from assetwatch.kernels import segments as kernels
 from tests.unit.test_segment_codec import GOLDEN, NOW, SETTINGS, f64, i64, regular, segments
 
@@ -28,8 +28,26 @@ LATER = NOW + 3_600_000_000
 
 def test_compile_all_compiles_every_kernel() -> None:
     compile_all()
-    for kernel in (kernels.read_headers, kernels.decode_payloads, buckets.kernel, json_rows.kernel):
+    kernels_ = (kernels.read_headers, kernels.decode_blobs, kernels.decode_blobs_in_parallel)
+    for kernel in (*kernels_, buckets.kernel, json_rows.kernel):
         assert kernel.dispatcher.signatures
+
+
+def test_compile_all_refuses_more_threads_than_numba_runs() -> None:
+    import numba
+
+    too_many = int(numba.config.NUMBA_NUM_THREADS) + 1
+    with pytest.raises(RuntimeError, match=f"DECODE_THREADS={too_many} is more than"):
+        compile_all(too_many)
+
+
+def test_the_decoder_refuses_to_start_without_zlibs_uncompress2(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(zlib_c, "uncompress2", None)
+    monkeypatch.setattr(zlib_c, "MISSING", "libz.so.1 has no uncompress2")
+    with pytest.raises(RuntimeError, match="no uncompress2"):
+        compile_all()
 
 
 def test_the_cli_and_the_worker_run_without_importing_numba() -> None:
@@ -48,18 +66,31 @@ def _kernel_inputs(blobs: list[bytes]) -> tuple[list[Any], list[Any]]:
     out = [np.zeros(n, dtype=np.int64) for _ in range(4)]
     assert kernels.read_headers(data, bounds, *out) == -1
     payload_at, counts, modes, scales = out
-    payloads = [segment.inflate(b, at) for b, at in zip(blobs, payload_at.tolist(), strict=True)]
     values = np.zeros(int(counts.sum()), dtype=np.float64)
     return [data, bounds, *[np.zeros(n, dtype=np.int64) for _ in range(4)]], [
-        np.frombuffer(b"".join(payloads), dtype=np.uint8),
-        np.array([0, *np.cumsum([len(p) for p in payloads])], dtype=np.int64),
+        data,
+        bounds[:-1] + payload_at,
+        bounds[1:],
         counts,
         modes,
         POWERS_OF_TEN[scales],
+        np.zeros(int(counts.sum()) * 20 + 16 * n, dtype=np.uint8),
+        np.array([0, *np.cumsum(counts * 20 + 16)], dtype=np.int64),
+        np.zeros(2 * n, dtype=np.uint64),
+        np.array([0, *np.cumsum(counts)[:-1]], dtype=np.int64),
         np.zeros(values.size, dtype=np.int64),
         values,
         values.view(np.uint64),
+        np.zeros(n, dtype=np.uint8),
     ]
+
+
+def _decoded_by(kernel: Any, args: list[Any]) -> tuple[list[int], list[int], list[int]]:
+    """Timestamps, value bits and damage flags from a run of `kernel` on a copy of `args`."""
+    args = [a.copy() for a in args]
+    args[12] = args[11].view(np.uint64)
+    assert kernel(*args) == 0
+    return args[10].tolist(), args[12].tolist(), args[13].tolist()
 
 
 @SETTINGS
@@ -73,12 +104,36 @@ def test_the_compiled_decoder_gives_what_its_python_source_gives(parts: list[Seg
     assert kernels.read_headers.py_func(*python_header_args) == -1
     for compiled, python in zip(header_args, python_header_args, strict=True):
         np.testing.assert_array_equal(compiled, python)
-    python_payload_args = [a.copy() for a in payload_args]
-    python_payload_args[7] = python_payload_args[6].view(np.uint64)
-    assert kernels.decode_payloads(*payload_args) == -1
-    assert kernels.decode_payloads.py_func(*python_payload_args) == -1
-    np.testing.assert_array_equal(payload_args[5], python_payload_args[5])
-    np.testing.assert_array_equal(payload_args[7], python_payload_args[7])
+    want = _decoded_by(kernels.decode_blobs.py_func, payload_args)
+    assert _decoded_by(kernels.decode_blobs, payload_args) == want
+    assert _decoded_by(kernels.decode_blobs_in_parallel, payload_args) == want
+    ts, values = _reference(blobs)
+    assert (want[0], want[1], want[2]) == (ts, values.view(np.uint64).tolist(), [0] * len(blobs))
+
+
+def _reference(blobs: list[bytes]) -> tuple[list[int], NDArray[np.float64]]:
+    """The blobs' points by the reference decoder, concatenated."""
+    decoded = [segment.decode(b) for b in blobs]
+    values = np.concatenate([np.zeros(0), *(v for _, v in decoded)])
+    return [t for ts, _ in decoded for t in ts.tolist()], values
+
+
+def test_many_blobs_decode_alike_on_one_thread_and_on_several() -> None:
+    blobs = [
+        segment.encode(regular(50, NOW + k * 3_600_000_000), f64([k + i / 10 for i in range(50)]))
+        for k in range(3 * kernels.PARALLEL_BLOBS)
+    ]
+    kernels.use_threads(2)
+    try:
+        assert kernels.decoder_for(len(blobs)) is kernels.decode_blobs_in_parallel
+        assert kernels.decoder_for(kernels.PARALLEL_BLOBS - 1) is kernels.decode_blobs
+        ts, values = decode_many(blobs)
+    finally:
+        kernels.use_threads(1)
+    assert kernels.decoder_for(len(blobs)) is kernels.decode_blobs
+    want_ts, want_values = _reference(blobs)
+    assert ts.tolist() == want_ts
+    assert values.view(np.uint64).tolist() == want_values.view(np.uint64).tolist()
 
 
 @pytest.mark.parametrize(("ts", "values", "blob_hex"), GOLDEN)
@@ -88,6 +143,14 @@ def test_golden_blobs_decode_together(ts: list[int], values: list[float], blob_h
     assert counts.tolist() == [len(ts), len(ts)]
     assert got_ts.tolist() == ts + ts
     assert got_values.view(np.int64).tolist() == f64(values + values).view(np.int64).tolist()
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    return bytes([*out, n])
 
 
 def _damaged() -> list[bytes]:
@@ -110,6 +173,7 @@ def _damaged() -> list[bytes]:
         blob + b"\0",  # junk after the payload
         blob[:4] + b"junk",  # not a zlib stream
         one_more,  # a count the payload does not hold
+        bytes(blob[:3]) + _varint(10**12) + blob[4:],  # a count no payload this small holds
         blob[:4] + zlib.compress(payload + b"\x80"),  # a varint that never ends
         short_raw,  # raw values one byte short
         zeros[:5] + b"\x09" + zeros[6:],  # a -0.0 position past the end

@@ -91,5 +91,5 @@ def create_served_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     hold_freed_memory()
-    compile_all()
+    compile_all(settings.decode_threads)
     return create_app(settings)

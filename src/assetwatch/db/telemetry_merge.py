@@ -18,9 +18,9 @@ from assetwatch.domain.rollup_columns import RollupColumns
 from assetwatch.encoding import segment_batch, slots
 from assetwatch.kernels import buckets
 
-# Blobs are decoded in groups of about this many points: the decoded arrays and the passes over
-# them stay in cache, where arrays of millions of points would wait on memory.
-_DECODE_GROUP_POINTS = 1 << 17
+# Blobs are decoded in groups of about this many points (8 MB of points and timestamps): a long
+# range's millions of points never need their arrays all at once.
+_DECODE_GROUP_POINTS = 1 << 19
 _ORIGIN_US = micros(BUCKET_ORIGIN)
 
 

@@ -3,11 +3,28 @@ summing points up per bucket (`buckets`) and zipping JSON columns into objects (
 Each compiles on its first call, which takes a second or two: `compile_all` does that at
 start-up, before any request."""
 
+import os
+
 from assetwatch.kernels import buckets, json_rows, segments
 
 
-def compile_all() -> None:
-    """Compile every kernel now; raises if numba cannot compile them on this machine."""
+def compile_all(threads: int | None = None) -> None:
+    """Compile every kernel now, the parallel ones to run on `threads` (None: the CPUs this
+    process may run on); raises if numba cannot compile them here or run that many threads."""
+    import numba  # deferred: only serving processes compile
+
+    available = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    if threads is not None and threads > available:
+        raise RuntimeError(
+            f"DECODE_THREADS={threads} is more than numba's {available} threads "
+            "(NUMBA_NUM_THREADS, by default this machine's CPUs)"
+        )
+    chosen = threads or min(available, len(os.sched_getaffinity(0)))
+    # Idle threads sleep at once rather than spin: the cores are PostgreSQL's and the other
+    # requests' between two decodes. Read by OpenMP as the first parallel kernel starts it.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    numba.set_num_threads(chosen)
+    segments.use_threads(chosen)
     segments.compile_kernels()
     buckets.compile_kernel()
     json_rows.compile_kernel()

@@ -8,10 +8,15 @@ from typing import Any
 
 class Kernel:
     """`function` compiled (no Python objects, the GIL released), compiled on the first call;
-    `py_func` is the Python source, which the tests run beside it."""
+    `py_func` is the Python source, which the tests run beside it.
 
-    def __init__(self, function: Callable[..., int]) -> None:
+    With `parallel`, the iterations of its `prange` loops are spread over numba's threads. The
+    function's module binds `prange` to `range` (numba is not imported there); compiling binds
+    it to `numba.prange`, which runs as `range` in Python too."""
+
+    def __init__(self, function: Callable[..., int], *, parallel: bool = False) -> None:
         self.py_func = function
+        self.parallel = parallel
         self._dispatcher: Any = None
 
     def __call__(self, *args: Any) -> int:
@@ -23,5 +28,8 @@ class Kernel:
         if self._dispatcher is None:
             import numba  # deferred: see the module's docstring
 
-            self._dispatcher = numba.njit(nogil=True, cache=False)(self.py_func)
+            if "prange" in self.py_func.__globals__:
+                self.py_func.__globals__["prange"] = numba.prange
+            compile_ = numba.njit(nogil=True, cache=False, parallel=self.parallel)
+            self._dispatcher = compile_(self.py_func)
         return self._dispatcher
