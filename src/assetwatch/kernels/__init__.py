@@ -10,7 +10,9 @@ from assetwatch.kernels import buckets, json_rows, segments
 
 def compile_all(threads: int | None = None) -> None:
     """Compile every kernel now, the parallel ones to run on `threads` (None: the CPUs this
-    process may run on); raises if numba cannot compile them here or run that many threads."""
+    process may run on); raises if numba cannot compile them here or run that many threads.
+    Kernels are called from one thread (the event loop's): numba's fallback threading layer,
+    where OpenMP is missing, refuses two parallel launches at once."""
     import numba  # deferred: only serving processes compile
 
     available = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
