@@ -1,6 +1,6 @@
 """Rollups of every signal of an asset in one request (or of the signals asked for)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,7 +41,7 @@ async def asset_rollups(
     end: datetime = T0 + 2 * HOUR,
     signal_ids: list[int] | None = None,
     caller: Principal | None = None,
-) -> dict[int, Sequence[Rollup]]:
+) -> Mapping[int, Sequence[Rollup]]:
     return await telemetry.asset_rollups(
         world.telemetry,
         caller or world.caller(Role.reader),

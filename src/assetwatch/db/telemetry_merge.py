@@ -27,7 +27,8 @@ _ORIGIN_US = micros(BUCKET_ORIGIN)
 def merge_rollups(
     rows: Iterable[tuple[Any, ...]], start: datetime, end: datetime, bucket: timedelta
 ) -> dict[int, RollupColumns]:
-    """Each owned signal's non-empty buckets, oldest first (an owned signal with none: none).
+    """Each owned signal's non-empty buckets, oldest first (an owned signal with none: empty
+    columns).
 
     Rows carry instants as µs since the epoch. Every signal is merged at once: rows carry a
     dense signal index, so the per-signal work is one slice at the end, not a Python pass per

@@ -4,7 +4,7 @@ Each statement is atomic by itself and commits as it runs; none joins a unit of 
 aggregates' transaction, `unit_of_work`), which is why this is a store of its own.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -97,7 +97,7 @@ class SqlTelemetryStore:
         start: datetime,
         end: datetime,
         bucket: timedelta,
-    ) -> dict[int, Sequence[Rollup]]:
+    ) -> Mapping[int, Sequence[Rollup]]:
         params = {
             "organization_id": organization_id,
             "asset_id": asset_id,
@@ -105,7 +105,7 @@ class SqlTelemetryStore:
             **telemetry_reads.rollups_params(start, end, bucket),
         }
         rows = await self._rows(telemetry_reads.ASSET_ROLLUPS, params)
-        return dict(telemetry_merge.merge_rollups(rows, start, end, bucket))
+        return telemetry_merge.merge_rollups(rows, start, end, bucket)
 
     async def latest(self, organization_id: int, asset_id: int) -> Sequence[LatestPoint] | None:
         params = {"organization_id": organization_id, "asset_id": asset_id}

@@ -44,9 +44,9 @@ def decode_counted(
     for k in np.flatnonzero(payload_at < 0).tolist():  # rare: a list of -0.0 positions
         info, payload_at[k] = segment.read_header(blobs[k])
         negative_zeros[k] = info.negative_zeros
-    streams = bounds[1:] - bounds[:-1] - payload_at
-    if n and bool((counts > streams * _MOST_INFLATION).any()):
-        k = int(np.flatnonzero(counts > streams * _MOST_INFLATION)[0])
+    overfull = np.flatnonzero(counts > (bounds[1:] - bounds[:-1] - payload_at) * _MOST_INFLATION)
+    if overfull.size:
+        k = int(overfull[0])
         raise ValueError(f"segment {k} claims {counts[k]} points, more than its payload can hold")
     scratch_at = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts * _MOST_PAYLOAD_BYTES_A_POINT + _PAYLOAD_SLACK, out=scratch_at[1:])

@@ -5,7 +5,7 @@ repositories and is one transaction; a `TelemetryStore` runs telemetry statement
 by itself and committed as it runs, outside any unit of work.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -137,7 +137,7 @@ class TelemetryStore(Protocol):
         start: datetime,
         end: datetime,
         bucket: timedelta,
-    ) -> dict[int, Sequence[Rollup]]:
+    ) -> Mapping[int, Sequence[Rollup]]:
         """Each of the asset's signals (those in `signal_ids`, if given) with its non-empty
         buckets; empty when the asset is not the organisation's or has no such signal."""
         ...

@@ -4,7 +4,7 @@ They run on the `TelemetryStore`, whose every statement is atomic and committed 
 there is no unit of work here to open, commit or roll back.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from assetwatch.domain import (
@@ -142,7 +142,7 @@ async def asset_rollups(
     start: datetime,
     end: datetime,
     signal_ids: Sequence[int] | None,
-) -> dict[int, Sequence[Rollup]]:
+) -> Mapping[int, Sequence[Rollup]]:
     """Every signal of the asset (or those in `signal_ids`) with its buckets, in one statement."""
     caller.require(Role.reader)
     width = parse_bucket(bucket)
