@@ -7,6 +7,7 @@ and damaged blobs are refused, never decoded into garbage.
 import subprocess
 import sys
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from numpy.typing import NDArray
 from assetwatch.encoding import segment
 from assetwatch.encoding.scaled import POWERS_OF_TEN
 from assetwatch.encoding.segment_batch import decode_counted, decode_many
-from assetwatch.kernels import buckets, compile_all, json_rows, zlib_c
+from assetwatch.kernels import KERNELS, buckets, compile_all, json_rows, zlib_c
 from assetwatch.kernels import segments as kernels
 from tests.unit.test_segment_codec import GOLDEN, NOW, SETTINGS, f64, i64, regular, segments
 
@@ -26,11 +27,45 @@ Segment = tuple[NDArray[np.int64], NDArray[np.float64]]
 LATER = NOW + 3_600_000_000
 
 
-def test_compile_all_compiles_every_kernel() -> None:
+@pytest.fixture
+def compiled_all() -> Iterator[None]:
+    """`compile_all` as serving runs it; the kernels may compile again after the test."""
     compile_all()
+    yield
+    for kernel in KERNELS:
+        kernel.freeze(False)
+
+
+@pytest.mark.usefixtures("compiled_all")
+def test_compile_all_compiles_every_kernel() -> None:
     kernels_ = (kernels.read_headers, kernels.decode_blobs, kernels.decode_blobs_in_parallel)
-    for kernel in (*kernels_, buckets.kernel, json_rows.kernel):
+    assert {*kernels_, buckets.kernel, json_rows.kernel} == set(KERNELS)
+    for kernel in KERNELS:
         assert kernel.dispatcher.signatures
+
+
+@pytest.mark.usefixtures("compiled_all")
+def test_after_compile_all_no_kernel_compiles_again() -> None:
+    """Leans on numba's `disable_compile`: an upgrade that drops or changes it fails here."""
+    one = np.zeros(4, dtype=np.int32)  # int32: no compiled version takes it
+    with pytest.raises(TypeError, match="No matching definition"):
+        kernels.read_headers(one.view(np.uint8), one, one, one, one, one)
+
+
+@pytest.mark.usefixtures("compiled_all")
+def test_what_a_read_passes_the_kernels_was_compiled_at_start_up() -> None:
+    """Blobs arrive as bytes from PostgreSQL, so their array is read-only: a kernel compiled
+    only for writable arrays compiled again on the first request after each start."""
+    ts = regular(360)
+    blob = segment.encode(ts, np.round(np.sin(np.arange(360.0)) * 50, 1))
+    before = {kernel: len(kernel.dispatcher.signatures) for kernel in KERNELS}
+    for count in (1, kernels.PARALLEL_BLOBS):
+        ts, values, counts = decode_counted([blob] * count)
+        assert counts.tolist() == [360] * count
+        signal = np.zeros(ts.size, dtype=np.int64)
+        assert buckets.bucket_partials(signal, ts, values, (NOW, LATER, 60_000_000, 0))[0].size
+    assert json_rows.zip_columns(["a", "b"], [b"[1]", b"[2]"], [1]) == [b'[{"a":1,"b":2}]']
+    assert {kernel: len(kernel.dispatcher.signatures) for kernel in KERNELS} == before
 
 
 def test_compile_all_refuses_more_threads_than_numba_runs() -> None:

@@ -1,11 +1,20 @@
 """Loops numpy cannot vectorise, compiled by numba: decoding segment blobs (`segments`),
 summing points up per bucket (`buckets`) and zipping JSON columns into objects (`json_rows`).
 Each compiles on its first call, which takes a second or two: `compile_all` does that at
-start-up, before any request."""
+start-up, before any request, and then forbids compiling again."""
 
 import os
 
 from assetwatch.kernels import buckets, json_rows, segments
+from assetwatch.kernels.compiled import Kernel
+
+KERNELS: tuple[Kernel, ...] = (
+    segments.read_headers,
+    segments.decode_blobs,
+    segments.decode_blobs_in_parallel,
+    buckets.kernel,
+    json_rows.kernel,
+)
 
 
 def compile_all(threads: int | None = None) -> None:
@@ -30,3 +39,8 @@ def compile_all(threads: int | None = None) -> None:
     segments.compile_kernels()
     buckets.compile_kernel()
     json_rows.compile_kernel()
+    # Each was compiled for the argument types requests pass; one they were not compiled for
+    # (an argument made read-only or strided by a change elsewhere) would otherwise compile
+    # again on a request, silently. The tests serve every path after this.
+    for kernel in KERNELS:
+        kernel.freeze()

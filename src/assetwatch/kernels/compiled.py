@@ -22,6 +22,12 @@ class Kernel:
     def __call__(self, *args: Any) -> int:
         return int(self.dispatcher(*args))
 
+    def freeze(self, frozen: bool = True) -> None:
+        """Compile no more versions: a call whose argument types no compiled version takes
+        (even by a safe conversion, such as a writable array to a read-only one) raises
+        TypeError instead of compiling, which would hold a request for a tenth of a second."""
+        self.dispatcher.disable_compile(frozen)
+
     @property
     def dispatcher(self) -> Any:
         """numba's dispatcher: compiles for the argument types of each new call."""

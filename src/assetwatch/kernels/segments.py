@@ -189,7 +189,9 @@ def compile_kernels() -> None:
     zlib_c.require()
     one = np.array([0, 4], dtype=np.int64)
     slot = np.zeros(1, dtype=np.int64)
-    read_headers(np.array([1, 0, 0, 0], dtype=np.uint8), one, slot, slot.copy(), slot.copy(), slot)
+    # The blobs arrive read-only (`np.frombuffer` of the bytes PostgreSQL sent), as here.
+    header = np.frombuffer(bytes([1, 0, 0, 0]), dtype=np.uint8)
+    read_headers(header, one, slot, slot.copy(), slot.copy(), slot)
     stream = np.frombuffer(zlib.compress(b"\0\0"), dtype=np.uint8)
     for kernel in (decode_blobs, decode_blobs_in_parallel):
         values = np.zeros(1, dtype=np.float64)
