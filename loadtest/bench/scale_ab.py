@@ -6,7 +6,7 @@ measured in one run.
 
 The machine drifts by more between runs than most changes move a read, so the two servers run
 side by side: the database is built as `make bench-scale` builds it (loaded in time order,
-compacted by the worker, vacuumed and analysed), the base commit is checked out into a
+compacted by the worker, vacuumed, analysed and flushed), the base commit is checked out into a
 temporary git worktree, and one `assetwatch serve` runs each tree's source (PYTHONPATH) with the
 same settings. Each read case of `make bench-scale` (those whose name holds one of `--cases`)
 sends its requests to both servers in turn, which one goes first swapped each time, and prints
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import psycopg
 from loadtest.bench.http import HttpClient, get_ok
-from loadtest.bench.scale import compact, create_key, mark_uncompacted
+from loadtest.bench.scale import compact, create_key, mark_uncompacted, settle
 from loadtest.bench.scale_data import (
     HOUR_US,
     MINUTE_US,
@@ -62,9 +62,7 @@ def build(url: str, points: int) -> tuple[list[int], list[int], int, int, str]:
         load(conn, signals, first_us, instants)
         mark_uncompacted(conn, first_us)
     asyncio.run(compact(conninfo, url))
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("VACUUM FULL measurements_default")
-        conn.execute("VACUUM ANALYZE")
+    settle(conninfo)
     token = create_key(url)
     return assets, signals, first_us, end_us, token
 
