@@ -61,7 +61,7 @@ def build(url: str, points: int) -> tuple[list[int], list[int], int, int, str]:
         assets, signals = make_schema(conn)
         load(conn, signals, first_us, instants)
         mark_uncompacted(conn, first_us)
-    asyncio.run(compact(conninfo, url))
+    asyncio.run(compact(conninfo, url, end_us))
     settle(conninfo)
     token = create_key(url)
     return assets, signals, first_us, end_us, token
