@@ -208,3 +208,29 @@ async def test_a_pool_on_a_database_not_migrated_yet_still_hands_out_connections
     ):
         row = await (await conn.execute("SELECT 1")).fetchone()
     assert row == (1,)
+
+
+async def test_the_pool_hands_out_the_connection_returned_last(
+    settings: Settings, migrated_url: str
+) -> None:
+    """LIFO, so sequential requests keep to one PostgreSQL backend. It leans on psycopg_pool's
+    internals (its deque `_pool`, `_get_ready_connection`): an upgrade that changes them makes
+    the pool FIFO again, and this fails."""
+    update = {"db_pool_size": 3, "db_max_overflow": 0}
+    database = create_database(settings.model_copy(update=update), migrated_url)
+    await database.open()
+    try:
+        await database.pool.wait()
+        first, second, third = [await database.pool.getconn() for _ in range(3)]
+        for conn in (first, second, third):
+            await database.pool.putconn(conn)
+        for _ in range(3):  # one request after another: always the same connection
+            conn = await database.pool.getconn()
+            assert conn is third
+            await database.pool.putconn(conn)
+        taken = [await database.pool.getconn() for _ in range(3)]
+        assert taken == [third, second, first]  # newest first; FIFO would give the reverse
+        for conn in taken:
+            await database.pool.putconn(conn)
+    finally:
+        await database.close()
