@@ -83,7 +83,7 @@ class ConnectionPool(AsyncConnectionPool[PooledConnection]):
     """Notes when each connection comes back (for `ping_if_idle`), and hands out the one that
     came back last.
 
-    This is not done in a `reset` callback: with one, psycopg_pool hands every returned
+    The return is not noted in a `reset` callback: with one, psycopg_pool hands every returned
     connection to a worker task instead of taking it back in place, which doubles the cost of a
     checkout on every hot-path statement."""
 

@@ -23,8 +23,8 @@ class Kernel:
         return int(self.dispatcher(*args))
 
     def freeze(self, frozen: bool = True) -> None:
-        """Compile no more versions: a call whose argument types no compiled version takes
-        (even by a safe conversion, such as a writable array to a read-only one) raises
+        """Compile no more versions: a call whose argument types no compiled version takes,
+        even by a safe conversion (a writable array converts to a read-only one), raises
         TypeError instead of compiling, which would hold a request for a tenth of a second."""
         self.dispatcher.disable_compile(frozen)
 
