@@ -21,7 +21,16 @@ from assetwatch.encoding.scaled import POWERS_OF_TEN
 from assetwatch.encoding.segment_batch import decode_counted, decode_many
 from assetwatch.kernels import KERNELS, buckets, compile_all, json_rows, zlib_c
 from assetwatch.kernels import segments as kernels
-from tests.unit.test_segment_codec import GOLDEN, NOW, SETTINGS, f64, i64, regular, segments
+from tests.unit.test_segment_codec import (
+    GOLDEN,
+    NOW,
+    SETTINGS,
+    f64,
+    i64,
+    ref_varint,
+    regular,
+    segments,
+)
 
 Segment = tuple[NDArray[np.int64], NDArray[np.float64]]
 LATER = NOW + 3_600_000_000
@@ -180,14 +189,6 @@ def test_golden_blobs_decode_together(ts: list[int], values: list[float], blob_h
     assert got_values.view(np.int64).tolist() == f64(values + values).view(np.int64).tolist()
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append(n & 0x7F | 0x80)
-        n >>= 7
-    return bytes([*out, n])
-
-
 def _damaged() -> list[bytes]:
     blob = segment.encode(regular(3), f64([1.5, 2.5, 3.5]))
     zeros = segment.encode(regular(3), f64([1.0, -0.0, 2.0]))
@@ -208,7 +209,7 @@ def _damaged() -> list[bytes]:
         blob + b"\0",  # junk after the payload
         blob[:4] + b"junk",  # not a zlib stream
         one_more,  # a count the payload does not hold
-        bytes(blob[:3]) + _varint(10**12) + blob[4:],  # a count no payload this small holds
+        bytes(blob[:3]) + ref_varint(10**12) + blob[4:],  # a count no payload this small holds
         blob[:4] + zlib.compress(payload + b"\x80"),  # a varint that never ends
         short_raw,  # raw values one byte short
         zeros[:5] + b"\x09" + zeros[6:],  # a -0.0 position past the end

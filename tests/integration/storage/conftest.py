@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assetwatch.kernels import buckets as bucket_kernel
+from assetwatch.kernels import segments as segment_kernels
 from tests.integration.api.conftest import (  # noqa: F401  (fixtures shared with the API tests)
     Fleet,
     Tenant,
@@ -19,6 +21,15 @@ from tests.integration.api.conftest import (  # noqa: F401  (fixtures shared wit
 )
 
 pytestmark = pytest.mark.api
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_kernels() -> None:
+    """The merges' kernels compile on their first call, a second or two: past Hypothesis's
+    deadline for one example of the merge models when no test before, in this process,
+    compiled them (an app's start-up does). Compiled here first, whatever ran before."""
+    segment_kernels.compile_kernels()
+    bucket_kernel.compile_kernel()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,20 +14,8 @@ from assetwatch.db.compaction import instant, micros
 from assetwatch.db.telemetry_merge import merge_rollups
 from assetwatch.domain.readings import BUCKET_ORIGIN
 from assetwatch.encoding import segment, slots
-from assetwatch.kernels import buckets as bucket_kernel
-from assetwatch.kernels import segments as segment_kernels
 
 HOUR_US = 3_600_000_000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_kernels() -> None:
-    """The merge's kernels compile on their first call, a second or two: past Hypothesis's
-    deadline for one example when no test before, in this process, compiled them."""
-    segment_kernels.compile_kernels()
-    bucket_kernel.compile_kernel()
-
-
 BASE_US = micros(datetime(2026, 11, 22, 6, tzinfo=UTC))
 SIGNALS = (11, 7, 30)
 
